@@ -1,0 +1,32 @@
+/*
+ * render: the page model to PDF bytes.  The only includer of hpdf.h.
+ *
+ * Input:  struct pg_doc (page.h) and the fontset its items refer to.
+ * Output: a complete PDF in memory (malloc'd; caller frees), passed through
+ *         pdffix (pdffix.h) before it is written anywhere.
+ *
+ * Fonts: per document, each face is subset to the code points the document
+ * uses (font_subset, hb-subset) and embedded as a UTF-8 Type0 font; text is
+ * drawn with TJ arrays (kerning and justification), written into libharu's
+ * page stream through its exported internals.  Also: marked content and the
+ * structure tree (tagged PDF), /Lang, /MarkInfo, URI links, outlines,
+ * TrimBox/BleedBox, document info with fixed dates, images decoded with
+ * libpng (image.h) or checked JPEGs, QR codes from libqrencode as vectors.
+ *
+ * Errors: libharu errors are recorded by its handler and reported through
+ * diag as "handout: error: PDF library: ..." with the failing step; returns
+ * NULL.  Nothing is written to disk here.
+ */
+#ifndef HANDOUT_RENDER_H
+#define HANDOUT_RENDER_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "font.h"
+#include "page.h"
+
+unsigned char *render_pdf(const struct pg_doc *pg, struct fontset *fs,
+                          struct diag *d, size_t *len_out);
+
+#endif
