@@ -24,7 +24,7 @@
 
 /* Structure roles (PDF 1.7 standard structure types, ISO 32000-1 14.8.4). */
 enum pg_role {
-  ROLE_DOCUMENT, ROLE_SECT, ROLE_DIV, ROLE_H1, ROLE_H2, ROLE_P, ROLE_L,
+  ROLE_DOCUMENT, ROLE_SECT, ROLE_DIV, ROLE_H1, ROLE_H2, ROLE_H3, ROLE_P, ROLE_L,
   ROLE_LI, ROLE_LBL, ROLE_LBODY, ROLE_TABLE, ROLE_TR, ROLE_TH, ROLE_TD,
   ROLE_FIGURE, ROLE_CAPTION, ROLE__MAX
 };
@@ -74,7 +74,7 @@ struct pg_page {
 
 struct pg_outline {
   const char *title; /* UTF-8 plain text */
-  int level;         /* 1 or 2 */
+  int level;         /* 1 (section) or 2 (subsection) */
   int page;          /* 0-based */
   hu_t y;            /* top of the heading */
 };

@@ -1,0 +1,785 @@
+/*
+ * compose: blocks to a galley of chunks.  See compose.h.
+ *
+ * The walk goes over doc->blocks once, in reading order.  Text goes through
+ * set_text() (shape, then Knuth-Plass) and comes back as lines; a line is
+ * then either a chunk of its own (paragraphs, list items: pages may break
+ * between lines) or a set of ops inside a bigger chunk (call-outs, table
+ * rows, figures: never split).  Structure elements are created as the walk
+ * meets them, so their order is the reading order.
+ *
+ * Vertical metrics: a line of size s has height leading * s / body_size and
+ * its baseline sits half the extra leading plus the ascender below its top.
+ */
+#include "compose.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "image.h"
+#include "inline.h"
+#include "linebreak.h"
+#include "shape.h"
+
+struct composer {
+  const struct doc *doc;
+  const struct pagedef *pd;
+  struct fontset *fs;
+  struct hyph *hy;
+  struct arena *arena;
+  struct diag *d;
+  struct galley *g;
+  size_t cap_chunks, cap_elems, cap_outlines;
+};
+
+/* An arena-backed growable array: old storage is left in the arena. */
+static void *grow(struct arena *a, void *arr, size_t len, size_t *cap,
+                  size_t elem) {
+  if (len < *cap) return arr;
+  size_t ncap = *cap ? *cap * 2 : 16;
+  void *n = arena_alloc(a, ncap * elem);
+  if (len) memcpy(n, arr, len * elem);
+  *cap = ncap;
+  return n;
+}
+
+/* ---- ops and chunks ---------------------------------------------------- */
+
+struct opbuf {
+  struct pg_op *ops;
+  size_t n, cap;
+};
+
+static struct pg_op *op_add(struct composer *c, struct opbuf *b,
+                            enum pg_op_kind kind, int elem) {
+  b->ops = grow(c->arena, b->ops, b->n, &b->cap, sizeof *b->ops);
+  struct pg_op *op = &b->ops[b->n++];
+  memset(op, 0, sizeof *op);
+  op->kind = kind;
+  op->elem = elem;
+  op->fill = op->stroke = PG_NO_COLOR;
+  return op;
+}
+
+static struct galley_chunk *chunk_add(struct composer *c, hu_t height,
+                                      hu_t space_before, struct src_pos pos,
+                                      const char *what) {
+  struct galley *g = c->g;
+  g->chunks = grow(c->arena, g->chunks, g->nchunks, &c->cap_chunks,
+                   sizeof *g->chunks);
+  struct galley_chunk *ch = &g->chunks[g->nchunks++];
+  memset(ch, 0, sizeof *ch);
+  ch->height = height;
+  ch->space_before = space_before;
+  ch->outline = -1;
+  ch->pos = pos;
+  ch->what = what;
+  return ch;
+}
+
+static int elem_add(struct composer *c, enum pg_role role, int parent) {
+  struct galley *g = c->g;
+  g->elems = grow(c->arena, g->elems, g->nelems, &c->cap_elems, sizeof *g->elems);
+  struct pg_elem *e = &g->elems[g->nelems];
+  e->role = role;
+  e->parent = parent;
+  e->alt = NULL;
+  return (int)g->nelems++;
+}
+
+/* Mark the last chunk so that it stays with whatever comes next. */
+static void keep_last(struct composer *c) {
+  if (c->g->nchunks) c->g->chunks[c->g->nchunks - 1].keep_with_next = true;
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+struct text_style {
+  enum font_role role;
+  int size;       /* cpt */
+  uint32_t color;
+};
+
+struct text_lines {
+  const struct item *items;
+  struct lb_line *lines;
+  size_t n;
+  hu_t height;   /* of one line */
+  hu_t baseline; /* from the line's top */
+};
+
+static hu_t line_height(const struct pagedef *pd, int size) {
+  return pd->leading * size / pd->body_size;
+}
+
+static hu_t baseline_offset(struct composer *c, int size, hu_t height) {
+  const struct font *f = c->fs->face[FONT_REGULAR];
+  hu_t asc = (hu_t)font_ascender(f) * size;
+  hu_t desc = -(hu_t)font_descender(f) * size;
+  return (height - asc - desc) / 2 + asc;
+}
+
+static bool set_text(struct composer *c, const struct doc_inline *in,
+                     const struct text_style *ts, hu_t width,
+                     struct text_lines *out) {
+  const struct pagedef *pd = c->pd;
+  struct shape_style st = {
+      .role = ts->role,
+      .size = ts->size,
+      .color = ts->color,
+      .link_color = pd->colors.link,
+      .hyphenate = pd->hyphenate,
+  };
+  struct item_list list;
+  if (!shape_inline(in, &st, c->fs, pd->hyphenate ? c->hy : NULL, c->arena,
+                    c->d, &list))
+    return false;
+  struct lb_params p;
+  lb_params_default(&p, width);
+  p.ragged = pd->align == ALIGN_LEFT;
+  out->items = list.items;
+  out->n = linebreak(list.items, list.n, &p, c->arena, &out->lines);
+  out->height = line_height(pd, ts->size);
+  out->baseline = baseline_offset(c, ts->size, out->height);
+  for (size_t i = 0; i < out->n; i++)
+    if (out->lines[i].overfull) {
+      struct src_pos pos = in->nspans ? in->spans[0].pos : c->doc->pos;
+      diag_warning(c->d, pos,
+                   "line %zu of this text is wider than the column (expected "
+                   "words short enough to fit; use [[...]] only for short runs)",
+                   i + 1);
+    }
+  return true;
+}
+
+/* Add one PG_LINK op per run of boxes that share a link target. */
+static void link_ops(struct composer *c, struct opbuf *b, const struct pg_op *t,
+                     hu_t y_base, hu_t height) {
+  const char *url = NULL;
+  hu_t x = t->x, start = 0;
+  for (size_t i = 0; i <= t->nitems; i++) {
+    const struct item *it = i < t->nitems ? &t->items[i] : NULL;
+    const char *u = it && it->type != ITEM_PENALTY ? it->link : NULL;
+    if (it && it->type == ITEM_GLUE && url && i + 1 < t->nitems &&
+        t->items[i + 1].link == url)
+      u = url; /* a space inside a link stays in its rectangle */
+    if (u != url) {
+      if (url) {
+        struct pg_op *op = op_add(c, b, PG_LINK, -1);
+        op->x = start, op->w = x - start;
+        op->y = y_base + (height - (height * 3) / 4), op->h = height;
+        op->url = url;
+      }
+      url = u;
+      start = x;
+    }
+    if (!it) break;
+    if (it->type == ITEM_BOX) x += it->width;
+    if (it->type == ITEM_GLUE) x += lb_glue_width(it, t->ratio);
+  }
+}
+
+/* Emit line i of tl as a PG_TEXT op (plus link ops) at x, baseline y. */
+static void line_op(struct composer *c, struct opbuf *b,
+                    const struct text_lines *tl, size_t i, hu_t x, hu_t y,
+                    int elem) {
+  const struct lb_line *ln = &tl->lines[i];
+  struct pg_op *op = op_add(c, b, PG_TEXT, elem);
+  op->x = x;
+  op->y = y;
+  op->items = tl->items + ln->start;
+  op->nitems = ln->end > ln->start ? ln->end - ln->start : 0;
+  op->ratio = ln->ratio;
+  op->hyphen = ln->hyphenated;
+  op->h = tl->height;
+  struct pg_op copy = *op; /* op may move when link_ops grows the buffer */
+  link_ops(c, b, &copy, y, tl->height);
+}
+
+/* Paragraph-like text as one chunk per line with widow/orphan keeps. */
+static void lines_as_chunks(struct composer *c, const struct text_lines *tl,
+                            hu_t x, hu_t space_before, int elem,
+                            struct src_pos pos, const char *what) {
+  for (size_t i = 0; i < tl->n; i++) {
+    struct galley_chunk *ch =
+        chunk_add(c, tl->height, i == 0 ? space_before : 0, pos, what);
+    struct opbuf b = {0};
+    line_op(c, &b, tl, i, x, tl->baseline, elem);
+    ch->ops = b.ops;
+    ch->nops = b.n;
+    bool short_para = tl->n <= 3;
+    ch->keep_with_next =
+        i + 1 < tl->n && (short_para || i == 0 || i == tl->n - 2);
+  }
+}
+
+/* ---- generated text ---------------------------------------------------- */
+
+/* An inline of one plain span (generated text: titles, labels, metadata). */
+static struct doc_inline plain_inline(struct composer *c, const char *text,
+                                      unsigned flags) {
+  struct doc_span *sp = arena_alloc(c->arena, sizeof *sp);
+  sp->text = text;
+  sp->len = strlen(text);
+  sp->flags = flags;
+  sp->pos = c->doc->pos;
+  return (struct doc_inline){sp, 1};
+}
+
+static struct doc_inline concat_inline(struct composer *c,
+                                       const struct doc_inline *parts,
+                                       size_t nparts) {
+  size_t n = 0;
+  for (size_t i = 0; i < nparts; i++) n += parts[i].nspans;
+  struct doc_span *sp = arena_alloc(c->arena, (n ? n : 1) * sizeof *sp);
+  size_t k = 0;
+  for (size_t i = 0; i < nparts; i++)
+    for (size_t j = 0; j < parts[i].nspans; j++) sp[k++] = parts[i].spans[j];
+  return (struct doc_inline){sp, n};
+}
+
+static const char *const month_names[12] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+/* "2026-11-01" -> "1 November 2026" (load has validated the date). */
+static const char *long_date(struct composer *c, const char *iso) {
+  int y, m, dd;
+  if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &dd) != 3 || m < 1 || m > 12)
+    return iso ? iso : "";
+  return arena_printf(c->arena, "%d %s %d", dd, month_names[m - 1], y);
+}
+
+/* ---- headings and paragraphs ------------------------------------------ */
+
+static int heading_size(const struct pagedef *pd, int level) {
+  return level == 1 ? pd->h1_size : pd->h2_size;
+}
+
+static bool compose_heading(struct composer *c, const struct doc_block *b) {
+  struct text_style ts = {FONT_BOLD, heading_size(c->pd, b->level),
+                          c->pd->colors.heading};
+  struct text_lines tl;
+  if (!set_text(c, &b->text, &ts, c->g->width, &tl)) return false;
+  int elem = elem_add(c, b->level == 1 ? ROLE_H2 : ROLE_H3, 0);
+  size_t first = c->g->nchunks;
+  hu_t before = c->pd->paragraph_space * (b->level == 1 ? 2 : 3) / 2;
+  lines_as_chunks(c, &tl, 0, before, elem, b->pos, "heading");
+  for (size_t i = first; i < c->g->nchunks; i++)
+    c->g->chunks[i].keep_with_next = true; /* heading stays with its text */
+
+  struct galley *g = c->g;
+  g->outlines = grow(c->arena, g->outlines, g->noutlines, &c->cap_outlines,
+                     sizeof *g->outlines);
+  struct pg_outline *o = &g->outlines[g->noutlines];
+  o->title = inline_plain(c->arena, &b->text);
+  o->level = b->level;
+  g->chunks[first].outline = (int)g->noutlines++;
+  return true;
+}
+
+static const struct text_style *body_style(struct composer *c,
+                                           struct text_style *ts) {
+  ts->role = FONT_REGULAR;
+  ts->size = c->pd->body_size;
+  ts->color = c->pd->colors.text;
+  return ts;
+}
+
+static bool compose_para(struct composer *c, const struct doc_inline *text,
+                         struct src_pos pos, int parent) {
+  struct text_style ts;
+  struct text_lines tl;
+  if (!set_text(c, text, body_style(c, &ts), c->g->width, &tl)) return false;
+  int elem = elem_add(c, ROLE_P, parent);
+  lines_as_chunks(c, &tl, 0, c->pd->paragraph_space, elem, pos, "paragraph");
+  return true;
+}
+
+/* ---- lists ------------------------------------------------------------- */
+
+/* A list is laid out by one walker for both targets: chunks in the main flow
+ * (pages may break between lines) or ops inside a call-out box. */
+struct flow {
+  struct opbuf *box; /* NULL: emit chunks; else ops into this box */
+  hu_t y;            /* box only: current depth below the box top */
+};
+
+static hu_t para_gap(struct composer *c) { return c->pd->paragraph_space; }
+
+/* Place text lines at x into the flow. */
+static void flow_lines(struct composer *c, struct flow *f,
+                       const struct text_lines *tl, hu_t x, hu_t before,
+                       int elem, struct src_pos pos, const char *what) {
+  if (!f->box) {
+    lines_as_chunks(c, tl, x, before, elem, pos, what);
+    return;
+  }
+  f->y += before;
+  for (size_t i = 0; i < tl->n; i++) {
+    line_op(c, f->box, tl, i, x, f->y + tl->baseline, elem);
+    f->y += tl->height;
+  }
+}
+
+/* The label ("•", "–" or "3.") of a list item, right-aligned in its gutter. */
+static bool list_label(struct composer *c, struct flow *f, const char *label,
+                       hu_t x, hu_t gutter, int elem, struct src_pos pos,
+                       const struct text_lines *body) {
+  struct text_style ts;
+  struct doc_inline in = plain_inline(c, label, 0);
+  in.spans[0].pos = pos;
+  struct text_lines tl;
+  if (!set_text(c, &in, body_style(c, &ts), gutter * 4, &tl)) return false;
+  hu_t w = 0;
+  for (size_t i = tl.lines[0].start; i < tl.lines[0].end; i++)
+    if (tl.items[i].type == ITEM_BOX) w += tl.items[i].width;
+  hu_t lx = x + gutter - w - gutter / 4;
+  if (!f->box) {
+    /* the label joins the first chunk of the item's text */
+    struct galley_chunk *ch = &c->g->chunks[c->g->nchunks - body->n];
+    struct opbuf b = {ch->ops, ch->nops, ch->nops};
+    line_op(c, &b, &tl, 0, lx, body->baseline, elem);
+    ch->ops = b.ops;
+    ch->nops = b.n;
+  } else {
+    hu_t top = f->y - body->n * body->height;
+    line_op(c, f->box, &tl, 0, lx, top + body->baseline, elem);
+  }
+  return true;
+}
+
+static bool compose_list(struct composer *c, struct flow *f,
+                         const struct doc_block *b, hu_t x, hu_t width,
+                         int parent, int depth);
+
+static bool compose_item(struct composer *c, struct flow *f,
+                         const struct doc_block *list, size_t k, hu_t x,
+                         hu_t width, int l_elem, int depth) {
+  const struct doc_list_item *item = &list->items[k];
+  hu_t gutter = (hu_t)c->pd->body_size * 1500; /* 1.5 em */
+  if (list->ordered && list->nitems >= 10) gutter = (hu_t)c->pd->body_size * 2000;
+  int li = elem_add(c, ROLE_LI, l_elem);
+  int lbl = elem_add(c, ROLE_LBL, li);
+  int lbody = elem_add(c, ROLE_LBODY, li);
+  struct text_style ts;
+  struct text_lines tl;
+  if (!set_text(c, &item->text, body_style(c, &ts), width - gutter, &tl))
+    return false;
+  hu_t before = k == 0 ? para_gap(c) : para_gap(c) / 3;
+  flow_lines(c, f, &tl, x + gutter, before, lbody, item->pos, "list item");
+  const char *label =
+      list->ordered ? arena_printf(c->arena, "%zu.", k + 1)
+                    : (depth == 0 ? "\xE2\x80\xA2" : "\xE2\x80\x93");
+  if (!list_label(c, f, label, x, gutter, lbl, item->pos, &tl)) return false;
+  if (item->sublist)
+    return compose_list(c, f, item->sublist, x + gutter, width - gutter, lbody,
+                        depth + 1);
+  return true;
+}
+
+static bool compose_list(struct composer *c, struct flow *f,
+                         const struct doc_block *b, hu_t x, hu_t width,
+                         int parent, int depth) {
+  int l_elem = elem_add(c, ROLE_L, parent);
+  bool ok = true;
+  for (size_t k = 0; k < b->nitems; k++)
+    ok = compose_item(c, f, b, k, x, width, l_elem, depth) && ok;
+  return ok;
+}
+
+/* ---- call-out boxes ---------------------------------------------------- */
+
+static void callout_colors(const struct pagedef *pd, enum doc_callout_kind k,
+                           uint32_t *bg, uint32_t *border) {
+  switch (k) {
+  case CALLOUT_URGENT:
+    *bg = pd->colors.urgent_bg, *border = pd->colors.urgent_border;
+    break;
+  case CALLOUT_WARNING:
+    *bg = pd->colors.warning_bg, *border = pd->colors.warning_border;
+    break;
+  default:
+    *bg = pd->colors.info_bg, *border = pd->colors.info_border;
+    break;
+  }
+}
+
+/* Title and children of a call-out into the box's ops; f->y grows. */
+static bool callout_body(struct composer *c, struct flow *f,
+                         const struct doc_block *b, hu_t x, hu_t width,
+                         int div) {
+  bool ok = true;
+  if (b->text.nspans) {
+    struct text_style ts = {FONT_BOLD, c->pd->h2_size, c->pd->colors.text};
+    struct text_lines tl;
+    if (set_text(c, &b->text, &ts, width, &tl))
+      flow_lines(c, f, &tl, x, 0, elem_add(c, ROLE_P, div), b->pos, "");
+    else
+      ok = false;
+  }
+  for (size_t i = 0; i < b->nchildren; i++) {
+    const struct doc_block *ch = &b->children[i];
+    hu_t before = (i == 0 && !b->text.nspans) ? 0 : para_gap(c);
+    if (ch->kind == DOC_LIST) {
+      ok = compose_list(c, f, ch, x, width, div, 0) && ok;
+      continue;
+    }
+    struct text_style ts;
+    struct text_lines tl;
+    if (!set_text(c, &ch->text, body_style(c, &ts), width, &tl)) {
+      ok = false;
+      continue;
+    }
+    flow_lines(c, f, &tl, x, before, elem_add(c, ROLE_P, div), ch->pos, "");
+  }
+  return ok;
+}
+
+static bool compose_callout(struct composer *c, const struct doc_block *b) {
+  hu_t pad = (hu_t)c->pd->body_size * 700; /* 0.7 em */
+  hu_t bar = c->pd->body_size * (hu_t)300; /* 0.3 em left bar */
+  hu_t width = c->g->width;
+  int div = elem_add(c, ROLE_DIV, 0);
+  struct opbuf box = {0};
+  uint32_t bg, border;
+  callout_colors(c->pd, b->callout, &bg, &border);
+  /* background first, so the text is drawn over it; sized afterwards */
+  struct pg_op *rect = op_add(c, &box, PG_RECT, -1);
+  struct pg_op *barop = op_add(c, &box, PG_RECT, -1);
+  (void)rect, (void)barop;
+  struct flow f = {&box, pad};
+  if (!callout_body(c, &f, b, bar + pad, width - bar - 2 * pad, div))
+    return false;
+  hu_t height = f.y + pad;
+  struct pg_op *bgop = &box.ops[0], *bop = &box.ops[1];
+  bgop->x = 0, bgop->y = height, bgop->w = width, bgop->h = height;
+  bgop->fill = bg, bgop->stroke = border;
+  bgop->line_width = HU_FROM_PT(1.0);
+  bop->x = 0, bop->y = height, bop->w = bar, bop->h = height;
+  bop->fill = border;
+  struct galley_chunk *ch =
+      chunk_add(c, height, para_gap(c) * 3 / 2, b->pos, "call-out box");
+  ch->ops = box.ops;
+  ch->nops = box.n;
+  return true;
+}
+
+/* ---- tables ----------------------------------------------------------- */
+
+/* Natural width of a text on one line, and its widest unbreakable piece. */
+static void text_extent(struct composer *c, const struct doc_inline *in,
+                        const struct text_style *ts, hu_t *natural,
+                        hu_t *longest) {
+  struct shape_style st = {ts->role, ts->size, ts->color, c->pd->colors.link,
+                           false};
+  struct item_list list;
+  *natural = *longest = 0;
+  struct diag quiet; /* errors surface when the cell is really set */
+  diag_init(&quiet, c->d->out);
+  FILE *devnull = fopen("/dev/null", "w");
+  if (devnull) quiet.out = devnull;
+  bool ok = shape_inline(in, &st, c->fs, NULL, c->arena, &quiet, &list);
+  if (devnull) fclose(devnull);
+  if (!ok) return;
+  hu_t word = 0;
+  for (size_t i = 0; i < list.n; i++) {
+    const struct item *it = &list.items[i];
+    if (it->type == ITEM_BOX) {
+      word += it->width;
+      *natural += it->width;
+    } else if (it->type == ITEM_GLUE) {
+      if (it->stretch < ITEM_FIL) *natural += it->width;
+      if (word > *longest) *longest = word;
+      word = 0;
+    } else if (it->penalty < ITEM_INF_PENALTY) {
+      if (word > *longest) *longest = word;
+      word = 0;
+    }
+  }
+  if (word > *longest) *longest = word;
+}
+
+/* Column widths: natural widths if they fit, otherwise the slack above the
+ * longest words is shared in proportion to what each column wants. */
+static bool table_widths(struct composer *c, const struct doc_block *b,
+                         hu_t avail, hu_t pad, hu_t *w) {
+  size_t nc = b->ncols;
+  hu_t *want = arena_alloc(c->arena, nc * sizeof *want);
+  hu_t *need = arena_alloc(c->arena, nc * sizeof *need);
+  for (size_t r = 0; r < b->nrows; r++)
+    for (size_t k = 0; k < nc; k++) {
+      struct text_style ts;
+      body_style(c, &ts);
+      if (r == 0 && b->header_row) ts.role = FONT_BOLD;
+      hu_t nat, lng;
+      text_extent(c, &b->cells[r * nc + k], &ts, &nat, &lng);
+      if (nat + 2 * pad > want[k]) want[k] = nat + 2 * pad;
+      if (lng + 2 * pad > need[k]) need[k] = lng + 2 * pad;
+    }
+  hu_t sum_want = 0, sum_need = 0;
+  for (size_t k = 0; k < nc; k++) sum_want += want[k], sum_need += need[k];
+  if (sum_need > avail) {
+    diag_error(c->d, b->pos,
+               "table is %.1f pt wide at its narrowest (expected at most %.1f "
+               "pt: fewer columns or shorter words)",
+               HU_TO_PT(sum_need), HU_TO_PT(avail));
+    return false;
+  }
+  for (size_t k = 0; k < nc; k++) {
+    if (sum_want <= avail)
+      w[k] = want[k] + (avail - sum_want) * want[k] / (sum_want ? sum_want : 1);
+    else
+      w[k] = need[k] + (avail - sum_need) * (want[k] - need[k]) /
+                           (sum_want - sum_need);
+  }
+  return true;
+}
+
+static bool compose_row(struct composer *c, const struct doc_block *b,
+                        size_t r, const hu_t *w, hu_t pad, int table) {
+  bool header = r == 0 && b->header_row;
+  int tr = elem_add(c, ROLE_TR, table);
+  struct opbuf box = {0};
+  struct text_lines *cells = arena_alloc(c->arena, b->ncols * sizeof *cells);
+  hu_t height = 0;
+  for (size_t k = 0; k < b->ncols; k++) {
+    struct text_style ts;
+    body_style(c, &ts);
+    if (header) ts.role = FONT_BOLD;
+    if (!set_text(c, &b->cells[r * b->ncols + k], &ts, w[k] - 2 * pad, &cells[k]))
+      return false;
+    hu_t h = cells[k].n * cells[k].height + 2 * pad;
+    if (h > height) height = h;
+  }
+  hu_t x = 0;
+  for (size_t k = 0; k < b->ncols; k++) {
+    struct pg_op *rect = op_add(c, &box, PG_RECT, -1);
+    rect->x = x, rect->y = height, rect->w = w[k], rect->h = height;
+    rect->stroke = c->pd->colors.rule;
+    rect->fill = header ? c->pd->colors.info_bg : PG_NO_COLOR;
+    rect->line_width = HU_FROM_PT(0.75);
+    x += w[k];
+  }
+  x = 0;
+  for (size_t k = 0; k < b->ncols; k++) {
+    int cell = elem_add(c, header ? ROLE_TH : ROLE_TD, tr);
+    struct flow f = {&box, pad};
+    flow_lines(c, &f, &cells[k], x + pad, 0, cell, b->pos, "");
+    x += w[k];
+  }
+  struct galley_chunk *ch = chunk_add(c, height, r == 0 ? para_gap(c) : 0,
+                                      b->pos, "table row");
+  ch->ops = box.ops;
+  ch->nops = box.n;
+  ch->keep_with_next = header || (r == 0 && b->nrows > 1);
+  return true;
+}
+
+static bool compose_table(struct composer *c, const struct doc_block *b) {
+  hu_t pad = (hu_t)c->pd->body_size * 400; /* 0.4 em */
+  hu_t *w = arena_alloc(c->arena, b->ncols * sizeof *w);
+  if (!table_widths(c, b, c->g->width, pad, w)) return false;
+  int table = elem_add(c, ROLE_TABLE, 0);
+  for (size_t r = 0; r < b->nrows; r++)
+    if (!compose_row(c, b, r, w, pad, table)) return false;
+  return true;
+}
+
+/* ---- figures: images and QR codes ------------------------------------- */
+
+/* Caption lines to the right of (QR) or below (image) a figure. */
+static bool compose_figure(struct composer *c, const struct doc_block *b,
+                           enum pg_op_kind kind, hu_t fw, hu_t fh) {
+  int fig = elem_add(c, ROLE_FIGURE, 0);
+  c->g->elems[fig].alt = b->alt;
+  struct opbuf box = {0};
+  struct pg_op *op = op_add(c, &box, kind, fig);
+  op->x = 0, op->y = fh, op->w = fw, op->h = fh;
+  op->path = b->path;
+  op->url = b->url;
+  if (kind == PG_QR) {
+    struct pg_op *link = op_add(c, &box, PG_LINK, -1);
+    link->x = 0, link->y = fh, link->w = fw, link->h = fh;
+    link->url = b->url;
+  }
+  hu_t height = fh;
+  if (b->text.nspans) {
+    bool beside = kind == PG_QR;
+    hu_t gap = (hu_t)c->pd->body_size * 800;
+    hu_t cw = beside ? c->g->width - fw - gap : c->g->width;
+    struct text_style ts;
+    struct text_lines tl;
+    if (!set_text(c, &b->text, body_style(c, &ts), cw, &tl)) return false;
+    hu_t th = tl.n * tl.height;
+    struct flow f = {&box, beside ? (fh > th ? (fh - th) / 2 : 0) : fh + gap / 2};
+    flow_lines(c, &f, &tl, beside ? fw + gap : 0, 0,
+               elem_add(c, ROLE_CAPTION, 0), b->pos, "");
+    height = beside ? (fh > th ? fh : th) : f.y;
+  }
+  struct galley_chunk *ch = chunk_add(
+      c, height, para_gap(c), b->pos, kind == PG_QR ? "QR code" : "image");
+  ch->ops = box.ops;
+  ch->nops = box.n;
+  return true;
+}
+
+static bool compose_image(struct composer *c, const struct doc_block *b) {
+  uint32_t px_w, px_h;
+  if (!image_probe(b->path, b->pos, c->d, &px_w, &px_h)) return false;
+  /* default: 150 pixels per inch, never wider than the column */
+  hu_t w = b->width ? b->width : HU_FROM_PT(px_w * 72.0 / 150.0);
+  if (w > c->g->width) w = c->g->width;
+  hu_t h = (hu_t)((double)w * px_h / px_w);
+  return compose_figure(c, b, PG_IMAGE, w, h);
+}
+
+static bool compose_qr(struct composer *c, const struct doc_block *b) {
+  hu_t w = b->width ? b->width : HU_FROM_MM(28);
+  if (w > c->g->width) w = c->g->width;
+  return compose_figure(c, b, PG_QR, w, w);
+}
+
+/* ---- the leaflet's fixed parts ----------------------------------------- */
+
+static bool compose_title(struct composer *c) {
+  const struct doc *doc = c->doc;
+  struct text_style ts = {FONT_BOLD, c->pd->title_size, c->pd->colors.heading};
+  struct text_lines tl;
+  struct doc_inline title = plain_inline(c, doc->title, 0);
+  if (!set_text(c, &title, &ts, c->g->width, &tl)) return false;
+  int h1 = elem_add(c, ROLE_H1, 0);
+  lines_as_chunks(c, &tl, 0, 0, h1, doc->pos, "title");
+  keep_last(c);
+  if (doc->subtitle) {
+    struct text_style ss = {FONT_REGULAR, c->pd->subtitle_size,
+                            c->pd->colors.heading};
+    struct doc_inline sub = plain_inline(c, doc->subtitle, 0);
+    if (!set_text(c, &sub, &ss, c->g->width, &tl)) return false;
+    lines_as_chunks(c, &tl, 0, para_gap(c) / 3, elem_add(c, ROLE_P, 0),
+                    doc->pos, "subtitle");
+  }
+  /* a rule under the title block */
+  struct opbuf b = {0};
+  struct pg_op *rule = op_add(c, &b, PG_RECT, -1);
+  hu_t thick = HU_FROM_PT(1.5);
+  rule->x = 0, rule->w = c->g->width, rule->h = thick;
+  rule->y = para_gap(c) / 2 + thick;
+  rule->fill = c->pd->colors.rule;
+  struct galley_chunk *ch =
+      chunk_add(c, para_gap(c) / 2 + thick, 0, doc->pos, "title rule");
+  ch->ops = b.ops;
+  ch->nops = b.n;
+  return true;
+}
+
+/* The main message, first and boxed (CDC Clear Communication Index 1-3). */
+static bool compose_summary(struct composer *c) {
+  if (!c->doc->summary.nspans) return true;
+  struct doc_block *b = arena_alloc(c->arena, sizeof *b);
+  struct doc_block *para = arena_alloc(c->arena, sizeof *para);
+  para->kind = DOC_PARA;
+  para->text = c->doc->summary;
+  para->pos = c->doc->summary.spans[0].pos;
+  b->kind = DOC_CALLOUT;
+  b->callout = CALLOUT_INFO;
+  b->text = plain_inline(c, "What you need to know", SPAN_BOLD);
+  b->children = para;
+  b->nchildren = 1;
+  b->pos = para->pos;
+  return compose_callout(c, b);
+}
+
+static bool compose_block(struct composer *c, const struct doc_block *b) {
+  struct flow f = {NULL, 0};
+  switch (b->kind) {
+  case DOC_HEADING: return compose_heading(c, b);
+  case DOC_PARA: return compose_para(c, &b->text, b->pos, 0);
+  case DOC_LIST: return compose_list(c, &f, b, 0, c->g->width, 0, 0);
+  case DOC_CALLOUT: return compose_callout(c, b);
+  case DOC_TABLE: return compose_table(c, b);
+  case DOC_IMAGE: return compose_image(c, b);
+  case DOC_QR: return compose_qr(c, b);
+  case DOC__MAX: break;
+  }
+  return false;
+}
+
+static struct doc_block heading_block(struct composer *c, const char *text) {
+  struct doc_block h = {0};
+  h.kind = DOC_HEADING;
+  h.level = 1;
+  h.text = plain_inline(c, text, 0);
+  h.pos = c->doc->pos;
+  return h;
+}
+
+/* "Sources": a numbered list of title, publisher and linked address. */
+static bool compose_sources(struct composer *c) {
+  const struct doc *doc = c->doc;
+  struct doc_block h = heading_block(c, "Sources");
+  if (!compose_heading(c, &h)) return false;
+  struct doc_block list = {0};
+  list.kind = DOC_LIST;
+  list.ordered = true;
+  list.nitems = doc->nsources;
+  list.items = arena_alloc(c->arena, doc->nsources * sizeof *list.items);
+  for (size_t i = 0; i < doc->nsources; i++) {
+    const struct doc_source *s = &doc->sources[i];
+    struct doc_inline parts[4];
+    size_t n = 0;
+    parts[n++] = plain_inline(c, arena_printf(c->arena, "%s.", s->title), 0);
+    if (s->publisher)
+      parts[n++] = plain_inline(c, arena_printf(c->arena, " %s.", s->publisher), 0);
+    if (s->url) {
+      parts[n++] = plain_inline(c, " ", 0);
+      parts[n] = plain_inline(c, s->url, 0);
+      parts[n++].spans[0].url = s->url;
+    }
+    for (size_t k = 0; k < n; k++) parts[k].spans[0].pos = s->pos;
+    list.items[i].text = concat_inline(c, parts, n);
+    list.items[i].pos = s->pos;
+  }
+  list.pos = doc->pos;
+  struct flow f = {NULL, 0};
+  return compose_list(c, &f, &list, 0, c->g->width, 0, 0);
+}
+
+/* "About this leaflet": version, dates, owner, what it was checked against. */
+static bool compose_about(struct composer *c) {
+  const struct doc *doc = c->doc;
+  struct doc_block h = heading_block(c, "About this leaflet");
+  if (!compose_heading(c, &h)) return false;
+  const char *lines[4] = {
+      arena_printf(c->arena, "Version %s, published %s.", doc->version,
+                   long_date(c, doc->published)),
+      arena_printf(c->arena, "Next review due by %s.", long_date(c, doc->review_by)),
+      arena_printf(c->arena, "Written by %s.", doc->owner),
+      arena_printf(c->arena, "Checked against: %s.", doc->reviewed_against),
+  };
+  struct doc_block list = {0};
+  list.kind = DOC_LIST;
+  list.nitems = 4;
+  list.items = arena_alloc(c->arena, 4 * sizeof *list.items);
+  for (size_t i = 0; i < 4; i++) {
+    list.items[i].text = plain_inline(c, lines[i], 0);
+    list.items[i].pos = doc->pos;
+  }
+  struct flow f = {NULL, 0};
+  return compose_list(c, &f, &list, 0, c->g->width, 0, 0);
+}
+
+bool compose_doc(const struct doc *doc, const struct pagedef *pd,
+                 struct fontset *fs, struct hyph *hy, hu_t column_width,
+                 struct arena *arena, struct diag *d, struct galley *out) {
+  memset(out, 0, sizeof *out);
+  out->width = column_width;
+  struct composer c = {doc, pd, fs, hy, arena, d, out, 0, 0, 0};
+  elem_add(&c, ROLE_DOCUMENT, -1);
+  bool ok = compose_title(&c) && compose_summary(&c);
+  /* keep going after an error so that every problem is reported at once */
+  for (size_t i = 0; i < doc->nblocks; i++)
+    ok = compose_block(&c, &doc->blocks[i]) && ok;
+  ok = compose_sources(&c) && compose_about(&c) && ok;
+  return ok && !diag_has_errors(d);
+}
