@@ -238,16 +238,11 @@ static struct doc_inline concat_inline(struct composer *c,
   return (struct doc_inline){sp, n};
 }
 
-static const char *const month_names[12] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
-
 /* "2026-11-01" -> "1 November 2026" (load has validated the date). */
 static const char *long_date(struct composer *c, const char *iso) {
-  int y, m, dd;
-  if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &dd) != 3 || m < 1 || m > 12)
-    return iso ? iso : "";
-  return arena_printf(c->arena, "%d %s %d", dd, month_names[m - 1], y);
+  char buf[64];
+  if (!format_long_date(iso, buf, sizeof buf)) return iso ? iso : "";
+  return arena_strdup(c->arena, buf);
 }
 
 /* ---- headings and paragraphs ------------------------------------------ */

@@ -212,28 +212,35 @@ static void footer_op(struct paginator *p, size_t page, const struct item *items
   op->fill = op->stroke = PG_NO_COLOR;
 }
 
+/* Two lines in the bottom margin: the title; then version and review date
+ * on the left and "Page X of Y" on the right. */
 static bool add_footers(struct paginator *p, const struct doc *doc) {
   const struct pagedef *pd = p->pd;
   hu_t content = pd->page_width - pd->margin_left - pd->margin_right;
   hu_t lead = pd->leading * pd->footer_size / pd->body_size;
-  hu_t base = pd->margin_bottom / 2;
+  hu_t base = pd->margin_bottom / 2 - lead / 2;
+  char review[64];
+  if (!format_long_date(doc->review_by, review, sizeof review))
+    snprintf(review, sizeof review, "%s", doc->review_by);
+  const char *version = arena_printf(
+      p->arena, "Version\xC2\xA0%s \xC2\xB7 Review by %s", doc->version, review);
   size_t n = p->out->npages;
   for (size_t i = 0; i < n; i++) {
-    const struct item *ri, *li;
-    size_t rn, ln;
+    const struct item *ri, *vi, *ti;
+    size_t rn, vn, tn;
     const char *right = arena_printf(p->arena, "Page %zu of %zu", i + 1, n);
     struct lb_line *rl = footer_lines(p, right, content, &ri, &rn);
     if (!rl) return false;
     hu_t rw = lines_width(ri, &rl[0]);
-    const char *left =
-        arena_printf(p->arena, "%s \xC2\xB7 Version\xC2\xA0%s \xC2\xB7 Review by %s",
-                     doc->title, doc->version, doc->review_by);
-    struct lb_line *ll = footer_lines(p, left, content - rw - lead * 2, &li, &ln);
-    if (!ll) return false;
+    struct lb_line *vl = footer_lines(p, version, content - rw - lead, &vi, &vn);
+    struct lb_line *tl = footer_lines(p, doc->title, content, &ti, &tn);
+    if (!vl || !tl) return false;
     footer_op(p, i, ri, &rl[0], pd->margin_left + content - rw, base);
-    for (size_t k = 0; k < ln; k++)
-      footer_op(p, i, li, &ll[k], pd->margin_left,
-                base + (hu_t)(ln - 1 - k) * lead);
+    for (size_t k = 0; k < vn; k++) /* never cut: extra lines go upwards */
+      footer_op(p, i, vi, &vl[k], pd->margin_left, base + (hu_t)(vn - 1 - k) * lead);
+    for (size_t k = 0; k < tn; k++)
+      footer_op(p, i, ti, &tl[k], pd->margin_left,
+                base + (hu_t)(vn + tn - 1 - k) * lead);
   }
   return true;
 }

@@ -341,3 +341,15 @@ int edit_distance(const char *a, const char *b) {
   }
   return row[lb];
 }
+
+static const char *const month_names[12] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+bool format_long_date(const char *iso, char *buf, size_t size) {
+  int y, m, d;
+  if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12)
+    return false;
+  snprintf(buf, size, "%d %s %d", d, month_names[m - 1], y);
+  return true;
+}
