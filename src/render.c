@@ -1,0 +1,1242 @@
+/*
+ * render: the page model (page.h) to PDF bytes with libharu 2.3.0.
+ *
+ * This is the only file that includes hpdf.h and libharu's internal headers
+ * (hpdf_doc.h, hpdf_pages.h, hpdf_objects.h, hpdf_fontdef.h, hpdf_streams.h).
+ * What the public API cannot do is done through those exported internals,
+ * for the reasons measured in LIBHARU.md:
+ *
+ *   - fonts: each face is subset to the code points the document draws
+ *     (font_subset, hb-subset) and the bytes are loaded from memory
+ *     (HPDF_MemStream_New + HPDF_TTFontDef_Load + HPDF_Doc_RegisterFontDef),
+ *     then used as a UTF-8 Type0 font (Identity-H, CID = Unicode).  The
+ *     subset tag is derived from the subset bytes, so it is stable across
+ *     runs and differs between different subsets (print shops merge files).
+ *     libharu looks fonts up by PostScript name and silently returns the
+ *     first of two with the same name: faces loaded from the same file share
+ *     one subset, and a second file with a clashing name gets a distinct
+ *     lookup key (fontdef->base_font; the PDF /BaseFont is unaffected).
+ *   - text: one TJ array per line written into the page's content stream
+ *     (((HPDF_PageAttr)page->attr)->stream), carrying kerning and the
+ *     justification space on each interword space.  Tw does nothing for
+ *     Identity-H fonts and libharu has no TJ.  Resource names come from
+ *     HPDF_Page_GetLocalFontName / HPDF_Page_GetXObjectName, so the page's
+ *     /Resources stay libharu's.  All drawing is written raw, whole
+ *     (BT..ET, q..Q), so libharu's gmode stays PAGE_DESCRIPTION between ops
+ *     and its checks stay valid; numbers are printed from integers (exact,
+ *     locale-free) rather than through libharu's float API.
+ *   - tagged PDF: marked content (/ROLE <</MCID n>> BDC .. EMC, artifacts as
+ *     /Artifact BMC .. EMC), a StructTreeRoot with one StructElem per
+ *     pg_doc element, a ParentTree, /MarkInfo, /Lang, /StructParents and
+ *     /Tabs /S on pages; link annotations are tagged as /Link elements with
+ *     an OBJR.  The header is raised to PDF 1.7 (pdf->pdf_version).
+ *   - TrimBox and BleedBox: HPDF_Dict_Add + HPDF_Box_Array_New.
+ *
+ * Order of work: collect the code points each face draws; load the subset
+ * fonts; create every StructElem (so marked content can point at them);
+ * draw the pages op by op, assigning MCIDs; build the /K arrays, parent tree
+ * and catalog entries; outlines and info; save to a memory stream.
+ *
+ * Units: page.h lengths are hu (1/100000 pt), printed as points with five
+ * decimals; font sizes are cpt (1/100 pt); glyph advances and kerning are
+ * 1/1000 em, so an advance w at size s is exactly w * s hu.  A TJ number n
+ * moves the pen by -n/1000 em, so a displacement of e hu at size s is
+ * n = -e / s (printed with three decimals).
+ *
+ * Errors: the libharu handler records the first error_no/detail_no in a
+ * per-call struct (no globals, no longjmp); every call's return value is
+ * checked as well, because some failures never reach the handler.  The
+ * first failure is reported once through diag_fail naming the step, the
+ * document is freed with HPDF_Free, and NULL is returned.
+ */
+#include "render.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hpdf.h>
+#include <hpdf_doc.h>
+#include <hpdf_font.h>
+#include <hpdf_fontdef.h>
+#include <hpdf_objects.h>
+#include <hpdf_pages.h>
+#include <hpdf_streams.h>
+#include <qrencode.h>
+
+#include "image.h"
+#include "linebreak.h"
+#include "util.h"
+
+#define RENDER_PRODUCER "handout (libharu)"
+#define RENDER_CREATOR "handout"
+#define QR_QUIET_MODULES 4
+
+/* The standard structure type of a role (ISO 32000-1, 14.8.4).  A switch
+ * without default, so that -Wswitch flags a role added to page.h. */
+static const char *role_name(enum pg_role role) {
+  switch (role) {
+  case ROLE_DOCUMENT: return "Document";
+  case ROLE_SECT: return "Sect";
+  case ROLE_DIV: return "Div";
+  case ROLE_H1: return "H1";
+  case ROLE_H2: return "H2";
+  case ROLE_H3: return "H3";
+  case ROLE_P: return "P";
+  case ROLE_L: return "L";
+  case ROLE_LI: return "LI";
+  case ROLE_LBL: return "Lbl";
+  case ROLE_LBODY: return "LBody";
+  case ROLE_TABLE: return "Table";
+  case ROLE_TR: return "TR";
+  case ROLE_TH: return "TH";
+  case ROLE_TD: return "TD";
+  case ROLE_FIGURE: return "Figure";
+  case ROLE_CAPTION: return "Caption";
+  case ROLE__MAX: break;
+  }
+  return NULL;
+}
+
+/* ---- per-call state ------------------------------------------------------ */
+
+struct hpdf_err {
+  HPDF_STATUS error_no; /* first error the handler saw; 0 = none */
+  HPDF_STATUS detail_no;
+};
+
+/* One entry of a structure element's /K other than a child element. */
+enum kid_kind { KID_MCR, KID_LINK };
+struct kid {
+  enum kid_kind kind;
+  int page;       /* KID_MCR */
+  int mcid;       /* KID_MCR */
+  HPDF_Dict link; /* KID_LINK: the /Link StructElem */
+  long seq;       /* drawing order, to merge with child elements */
+};
+
+struct elem_state {
+  HPDF_Dict dict;
+  struct kid *kids;
+  size_t nkids, capkids;
+  int *children; /* indexes into pg->elems, in reading order */
+  size_t nchildren, capchildren;
+  long first_seq; /* smallest seq in the subtree; LONG_MAX if none */
+};
+
+struct image_cache {
+  const char *path;
+  HPDF_Image image;
+};
+
+#define CP_WORDS (65536 / 64)
+
+struct rctx {
+  const struct pg_doc *pg;
+  struct fontset *fs;
+  struct diag *d;
+  HPDF_Doc pdf;
+  struct hpdf_err err;
+  bool failed; /* an error has been reported through diag */
+
+  /* fonts, by fontset index */
+  uint64_t (*used)[CP_WORDS]; /* code points drawn per face */
+  HPDF_Font font[FONTSET_MAX];
+
+  /* pages and structure */
+  HPDF_Page *pages;
+  HPDF_Array *page_mcids; /* per page: MCID -> StructElem (parent tree) */
+  struct elem_state *es;
+  long seq;
+  HPDF_Array nums; /* parent tree /Nums */
+  int next_key;    /* next /StructParent(s) key */
+
+  struct image_cache *images;
+  size_t nimages, capimages;
+
+  /* current page drawing state */
+  HPDF_Page page;
+  int pageno;
+  HPDF_Stream stream;
+  int mcid_next;
+  int open_elem; /* elem of the open marked content; OPEN_NONE, -1 artifact */
+  int cur_face, cur_size;
+  uint32_t cur_color;
+  struct strbuf buf; /* content being built for the current op */
+};
+#define OPEN_NONE (-2)
+
+static void HPDF_STDCALL on_hpdf_error(HPDF_STATUS error_no,
+                                       HPDF_STATUS detail_no, void *user) {
+  struct hpdf_err *e = user;
+  if (e->error_no == 0) {
+    e->error_no = error_no;
+    e->detail_no = detail_no;
+  }
+}
+
+/* Report a libharu failure at step (once).  st is the status the call
+ * returned, or 0 for a call that returned NULL. */
+static bool hpdf_fail(struct rctx *c, HPDF_STATUS st, const char *step) {
+  if (c->failed) return false;
+  HPDF_STATUS no = c->err.error_no, detail = c->err.detail_no;
+  if (no == 0 && c->pdf) {
+    no = c->pdf->error.error_no;
+    detail = c->pdf->error.detail_no;
+  }
+  if (no == 0) no = st;
+  diag_fail(c->d, "PDF library error 0x%04X (detail %u) while %s",
+            (unsigned)no, (unsigned)detail, step);
+  c->failed = true;
+  return false;
+}
+
+/* A call that returns HPDF_STATUS; also catches errors only the handler saw. */
+static bool ok_st(struct rctx *c, HPDF_STATUS st, const char *step) {
+  if (st != HPDF_OK || c->err.error_no != 0) return hpdf_fail(c, st, step);
+  return true;
+}
+
+/* A call that returns an object pointer. */
+static bool ok_ptr(struct rctx *c, const void *p, const char *step) {
+  if (p == NULL || c->err.error_no != 0) return hpdf_fail(c, 0, step);
+  return true;
+}
+
+/* A failure of ours (bad input to render, QR, image, subset). */
+static bool fail_msg(struct rctx *c, const char *msg, const char *arg) {
+  if (!c->failed) diag_fail(c->d, "%s%s", msg, arg ? arg : "");
+  c->failed = true;
+  return false;
+}
+
+/* ---- number printing (integers only: exact and locale-free) -------------- */
+
+/* Print v / 10^digits with trailing zeros (and a bare '.') removed. */
+static void put_fixed(struct strbuf *b, int64_t v, int digits) {
+  int64_t scale = 1;
+  for (int i = 0; i < digits; i++) scale *= 10;
+  if (v < 0) {
+    strbuf_putc(b, '-');
+    v = -v;
+  }
+  strbuf_printf(b, "%lld", (long long)(v / scale));
+  int64_t frac = v % scale;
+  if (frac == 0) return;
+  char tmp[24];
+  int n = digits;
+  while (frac % 10 == 0) {
+    frac /= 10;
+    n--;
+  }
+  snprintf(tmp, sizeof tmp, ".%0*lld", n, (long long)frac);
+  strbuf_puts(b, tmp);
+}
+
+static void put_pt(struct strbuf *b, hu_t h) { put_fixed(b, h, 5); }
+
+/* Round a / b to nearest, halves away from zero (b > 0). */
+static int64_t div_round(int64_t a, int64_t b) {
+  return a >= 0 ? (a + b / 2) / b : -((-a + b / 2) / b);
+}
+
+static void put_color(struct strbuf *b, uint32_t rgb, const char *op) {
+  for (int shift = 16; shift >= 0; shift -= 8) {
+    put_fixed(b, div_round((int64_t)((rgb >> shift) & 0xFF) * 10000, 255), 4);
+    strbuf_putc(b, ' ');
+  }
+  strbuf_puts(b, op);
+  strbuf_putc(b, '\n');
+}
+
+static void put_rect(struct strbuf *b, hu_t x, hu_t y, hu_t w, hu_t h) {
+  put_pt(b, x);
+  strbuf_putc(b, ' ');
+  put_pt(b, y);
+  strbuf_putc(b, ' ');
+  put_pt(b, w);
+  strbuf_putc(b, ' ');
+  put_pt(b, h);
+  strbuf_puts(b, " re\n");
+}
+
+static HPDF_REAL pt_real(hu_t h) { return (HPDF_REAL)HU_TO_PT(h); }
+
+/* Append the current op's content to the page stream. */
+static bool flush_buf(struct rctx *c) {
+  if (c->buf.len == 0) return true;
+  HPDF_STATUS st =
+      HPDF_Stream_Write(c->stream, (const HPDF_BYTE *)c->buf.data,
+                        (HPDF_UINT)c->buf.len);
+  c->buf.len = 0;
+  return ok_st(c, st, "writing page content");
+}
+
+/* ---- PDF objects --------------------------------------------------------- */
+
+static HPDF_Dict new_indirect_dict(struct rctx *c, const char *step) {
+  HPDF_Dict dict = HPDF_Dict_New(c->pdf->mmgr);
+  if (!ok_ptr(c, dict, step)) return NULL;
+  if (!ok_st(c, HPDF_Xref_Add(c->pdf->xref, dict), step)) return NULL;
+  return dict;
+}
+
+/* A new direct dictionary (or array), added to parent under key at once so
+ * that HPDF_Free releases it whatever happens next. */
+static HPDF_Dict add_dict(struct rctx *c, HPDF_Dict parent, const char *key,
+                          const char *step) {
+  HPDF_Dict dict = HPDF_Dict_New(c->pdf->mmgr);
+  if (!ok_ptr(c, dict, step) || !ok_st(c, HPDF_Dict_Add(parent, key, dict), step))
+    return NULL;
+  return dict;
+}
+
+static HPDF_Array add_array(struct rctx *c, HPDF_Dict parent, const char *key,
+                            const char *step) {
+  HPDF_Array arr = HPDF_Array_New(c->pdf->mmgr);
+  if (!ok_ptr(c, arr, step) || !ok_st(c, HPDF_Dict_Add(parent, key, arr), step))
+    return NULL;
+  return arr;
+}
+
+/* A PDF text string: a literal string for printable ASCII, otherwise
+ * UTF-16BE with a byte-order mark (surrogate pairs for astral characters,
+ * which libharu's own UTF-8 encoder drops). */
+static void *text_string(struct rctx *c, const char *s) {
+  size_t n = strlen(s);
+  bool ascii = true;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7E) ascii = false;
+  if (ascii) return HPDF_String_New(c->pdf->mmgr, s, NULL);
+  if (utf8_invalid_at(s, n) != (size_t)-1) {
+    fail_msg(c, "text is not valid UTF-8: ", "document metadata or alt text");
+    return NULL;
+  }
+  unsigned char *u = xmalloc(2 + 4 * n);
+  size_t len = 0;
+  u[len++] = 0xFE;
+  u[len++] = 0xFF;
+  for (size_t i = 0; i < n;) {
+    uint32_t cp;
+    int k = utf8_decode(s + i, n - i, &cp);
+    i += (size_t)k;
+    if (cp >= 0x10000) {
+      uint32_t v = cp - 0x10000;
+      uint32_t hi = 0xD800 + (v >> 10), lo = 0xDC00 + (v & 0x3FF);
+      u[len++] = (unsigned char)(hi >> 8);
+      u[len++] = (unsigned char)hi;
+      u[len++] = (unsigned char)(lo >> 8);
+      u[len++] = (unsigned char)lo;
+    } else {
+      u[len++] = (unsigned char)(cp >> 8);
+      u[len++] = (unsigned char)cp;
+    }
+  }
+  void *obj = HPDF_Binary_New(c->pdf->mmgr, u, (HPDF_UINT)len);
+  free(u);
+  return obj;
+}
+
+/* ---- fonts --------------------------------------------------------------- */
+
+static bool cp_test(const uint64_t *set, uint32_t cp) {
+  return (set[cp >> 6] >> (cp & 63)) & 1;
+}
+static void cp_set(uint64_t *set, uint32_t cp) {
+  set[cp >> 6] |= (uint64_t)1 << (cp & 63);
+}
+
+/* Mark cp as drawn in face; false (reported) if the face cannot draw it. */
+static bool use_cp(struct rctx *c, int face, uint32_t cp) {
+  if (cp > 0xFFFF) {
+    char desc[64];
+    diag_describe_char(cp, desc, sizeof desc);
+    return fail_msg(c,
+                    "cannot draw a character outside the Basic Multilingual "
+                    "Plane (libharu's UTF-8 fonts are 16-bit): ",
+                    desc);
+  }
+  if (cp_test(c->used[face], cp)) return true;
+  if (!font_has(c->fs->face[face], cp)) {
+    char desc[64], msg[512];
+    diag_describe_char(cp, desc, sizeof desc);
+    snprintf(msg, sizeof msg, "cannot draw %s: the font has no glyph for it: ",
+             desc);
+    return fail_msg(c, msg, font_file(c->fs->face[face]));
+  }
+  cp_set(c->used[face], cp);
+  return true;
+}
+
+static bool check_face(struct rctx *c, const struct item *it) {
+  if (it->face >= c->fs->nfaces || c->fs->face[it->face] == NULL)
+    return fail_msg(c, "internal error: text item refers to a missing font",
+                    NULL);
+  if (it->size <= 0 || it->size > 60000)
+    return fail_msg(c, "internal error: font size out of range (0, 600] pt",
+                    NULL);
+  return true;
+}
+
+/* Pass 1: the code points each face draws (boxes, spaces, hyphens). */
+static bool collect_code_points(struct rctx *c) {
+  const struct pg_doc *pg = c->pg;
+  for (size_t p = 0; p < pg->npages; p++) {
+    for (size_t o = 0; o < pg->pages[p].nops; o++) {
+      const struct pg_op *op = &pg->pages[p].ops[o];
+      if (op->kind != PG_TEXT) continue;
+      if (op->nitems > 0 && op->items == NULL)
+        return fail_msg(c, "internal error: text op without items", NULL);
+      const struct item *last_box = NULL;
+      for (size_t i = 0; i < op->nitems; i++) {
+        const struct item *it = &op->items[i];
+        if (it->type == ITEM_PENALTY) continue;
+        if (!check_face(c, it)) return false;
+        if (it->type == ITEM_GLUE) {
+          if (!use_cp(c, it->face, 0x20)) return false;
+          continue;
+        }
+        last_box = it;
+        size_t at = utf8_invalid_at(it->text, it->len);
+        if (at != (size_t)-1)
+          return fail_msg(c, "internal error: text is not valid UTF-8", NULL);
+        for (size_t k = 0; k < it->len;) {
+          uint32_t cp;
+          k += (size_t)utf8_decode(it->text + k, it->len - k, &cp);
+          if (!use_cp(c, it->face, cp)) return false;
+        }
+        /* a glue may be drawn as a space of the current face */
+        if (font_has(c->fs->face[it->face], 0x20))
+          cp_set(c->used[it->face], 0x20);
+      }
+      if (op->hyphen && last_box && !use_cp(c, last_box->face, '-'))
+        return false;
+    }
+  }
+  return true;
+}
+
+/* Six letters from the subset's bytes (FNV-1a): stable across runs,
+ * different for different subsets. */
+static void subset_tag(const unsigned char *p, size_t n, char tag[7]) {
+  uint64_t h = 0xcbf29ce484222325u;
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3u;
+  }
+  for (int i = 0; i < 6; i++) {
+    tag[i] = (char)('A' + h % 26);
+    h /= 26;
+  }
+  tag[6] = 0;
+}
+
+/* libharu writes a CIDToGIDMap for all 65,536 CIDs (131,070 bytes per font,
+ * deflated on every save).  Only CIDs up to the largest code point drawn
+ * are ever used, so the stream is cut after it (a CIDToGIDMap need not
+ * cover every CID; only drawn CIDs are looked up).  This saves about a
+ * third of the save time and some bytes. */
+static bool trim_cid_map(struct rctx *c, HPDF_Font font, uint32_t max_cp,
+                         const char *step) {
+  HPDF_FontAttr fa = (HPDF_FontAttr)font->attr;
+  if (!fa || !fa->map_stream) return true;
+  HPDF_Stream s = fa->map_stream->stream;
+  HPDF_UINT n = (HPDF_UINT)(max_cp + 1) * 2;
+  if (s->type != HPDF_STREAM_MEMORY || n >= HPDF_Stream_Size(s)) return true;
+  unsigned char *map = xmalloc(n);
+  HPDF_UINT got = n;
+  bool ok = ok_st(c, HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET), step) &&
+            ok_st(c, HPDF_Stream_Read(s, map, &got), step) && got == n;
+  if (ok) {
+    HPDF_MemStream_FreeData(s);
+    ok = ok_st(c, HPDF_Stream_Write(s, map, n), step) &&
+         ok_st(c, HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET), step); /* r_ptr */
+  }
+  free(map);
+  return ok || hpdf_fail(c, 0, step);
+}
+
+static bool load_face(struct rctx *c, int face) {
+  const struct font *f = c->fs->face[face];
+  char step[300];
+  snprintf(step, sizeof step, "loading font %s", font_file(f));
+
+  /* code points, ascending; the UTF-8 text of all of them marks the
+   * glyphs as used so libharu keeps them in its glyf subset */
+  uint32_t *cps = NULL, max_cp = 0;
+  size_t n = 0, cap = 0;
+  struct strbuf all = {0};
+  for (uint32_t w = 0; w < CP_WORDS; w++) {
+    for (uint64_t bits = c->used[face][w]; bits; bits &= bits - 1) {
+      uint32_t cp = w * 64 + (uint32_t)__builtin_ctzll(bits);
+      *VEC_PUSH(cps, n, cap) = cp;
+      max_cp = cp;
+      char u[4];
+      strbuf_append(&all, u, (size_t)utf8_encode(cp, u));
+    }
+  }
+
+  size_t len = 0;
+  unsigned char *bytes = font_subset(f, cps, n, &len);
+  free(cps);
+  if (!bytes) {
+    strbuf_free(&all);
+    return fail_msg(c, "cannot subset font ", font_file(f));
+  }
+  char tag[7];
+  subset_tag(bytes, len, tag);
+
+  HPDF_Stream stream = HPDF_MemStream_New(c->pdf->mmgr, (HPDF_UINT)len);
+  bool ok = ok_ptr(c, stream, step);
+  if (ok) {
+    ok = ok_st(c, HPDF_Stream_Write(stream, bytes, (HPDF_UINT)len), step);
+    if (!ok) HPDF_Stream_Free(stream);
+  }
+  free(bytes);
+  HPDF_FontDef def = NULL;
+  if (ok) {
+    /* takes the stream, also on failure */
+    def = HPDF_TTFontDef_Load(c->pdf->mmgr, stream, HPDF_TRUE);
+    ok = ok_ptr(c, def, step);
+  }
+  if (ok) {
+    HPDF_TTFontDef_SetTagName(def, tag);
+    /* the lookup key must be unique in this document (see top comment) */
+    if (HPDF_Doc_FindFontDef(c->pdf, def->base_font)) {
+      char key[HPDF_LIMIT_MAX_NAME_LEN + 1];
+      snprintf(key, sizeof key, "%.100s~%d", def->base_font, face);
+      memcpy(def->base_font, key, strlen(key) + 1);
+    }
+    ok = ok_st(c, HPDF_Doc_RegisterFontDef(c->pdf, def), step); /* owns def */
+  }
+  if (ok) {
+    c->font[face] = HPDF_GetFont(c->pdf, def->base_font, "UTF-8");
+    ok = ok_ptr(c, c->font[face], step) &&
+         trim_cid_map(c, c->font[face], max_cp, step);
+  }
+  if (ok) {
+    HPDF_Font_TextWidth(c->font[face], (const HPDF_BYTE *)all.data,
+                        (HPDF_UINT)all.len);
+    ok = ok_st(c, HPDF_OK, step);
+  }
+  strbuf_free(&all);
+  return ok;
+}
+
+static bool empty_set(const uint64_t *set) {
+  for (size_t w = 0; w < CP_WORDS; w++)
+    if (set[w]) return false;
+  return true;
+}
+
+/* Faces from the same file share one subset (the union of their code
+ * points) and one libharu font. */
+static bool load_fonts(struct rctx *c) {
+  int owner[FONTSET_MAX];
+  for (int i = 0; i < c->fs->nfaces; i++) {
+    owner[i] = i;
+    if (!c->fs->face[i]) continue;
+    for (int j = 0; j < i; j++) {
+      if (c->fs->face[j] && owner[j] == j &&
+          strcmp(font_file(c->fs->face[i]), font_file(c->fs->face[j])) == 0) {
+        owner[i] = j;
+        for (size_t w = 0; w < CP_WORDS; w++) c->used[j][w] |= c->used[i][w];
+        break;
+      }
+    }
+  }
+  for (int i = 0; i < c->fs->nfaces; i++)
+    if (owner[i] == i && c->fs->face[i] && !empty_set(c->used[i]) &&
+        !load_face(c, i))
+      return false;
+  for (int i = 0; i < c->fs->nfaces; i++)
+    if (owner[i] != i) c->font[i] = c->font[owner[i]];
+  return true;
+}
+
+/* ---- marked content ------------------------------------------------------- */
+
+static void add_kid(struct elem_state *e, struct kid k) {
+  *VEC_PUSH(e->kids, e->nkids, e->capkids) = k;
+}
+
+static void mc_close(struct rctx *c) {
+  if (c->open_elem != OPEN_NONE) strbuf_puts(&c->buf, "EMC\n");
+  c->open_elem = OPEN_NONE;
+}
+
+/* Make sure the drawing that follows is inside elem's marked content
+ * (consecutive ops of one element share one sequence and one MCID). */
+static bool mc_open(struct rctx *c, int elem) {
+  if (elem == c->open_elem) return true;
+  mc_close(c);
+  if (elem < 0) {
+    strbuf_puts(&c->buf, "/Artifact BMC\n");
+    c->open_elem = -1;
+    return true;
+  }
+  struct elem_state *e = &c->es[elem];
+  int mcid = c->mcid_next++;
+  strbuf_printf(&c->buf, "/%s <</MCID %d>> BDC\n",
+                role_name(c->pg->elems[elem].role), mcid);
+  add_kid(e, (struct kid){.kind = KID_MCR, .page = c->pageno, .mcid = mcid,
+                          .seq = c->seq++});
+  c->open_elem = elem;
+  return ok_st(c, HPDF_Array_Add(c->page_mcids[c->pageno], e->dict),
+               "building the structure parent tree");
+}
+
+static bool check_elem(struct rctx *c, int elem) {
+  if (elem < -1 || elem >= (int)c->pg->nelems)
+    return fail_msg(c, "internal error: op refers to a missing structure "
+                       "element", NULL);
+  return true;
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+/* The TJ array being written for one line. */
+struct tj {
+  struct rctx *c;
+  bool in_array, in_hex;
+  hu_t pending; /* displacement still to apply before the next glyph */
+};
+
+static void tj_number(struct tj *t, hu_t disp) {
+  struct strbuf *b = &t->c->buf;
+  if (disp == 0) return;
+  if (t->in_hex) {
+    strbuf_putc(b, '>');
+    t->in_hex = false;
+  }
+  if (!t->in_array) {
+    strbuf_putc(b, '[');
+    t->in_array = true;
+  } else {
+    strbuf_putc(b, ' ');
+  }
+  put_fixed(b, div_round(-disp * 1000, t->c->cur_size), 3);
+  strbuf_putc(b, ' ');
+}
+
+static void tj_glyph(struct tj *t, uint32_t cp) {
+  struct strbuf *b = &t->c->buf;
+  if (t->pending) {
+    tj_number(t, t->pending);
+    t->pending = 0;
+  }
+  if (!t->in_array) {
+    strbuf_putc(b, '[');
+    t->in_array = true;
+  }
+  if (!t->in_hex) {
+    strbuf_putc(b, '<');
+    t->in_hex = true;
+  }
+  strbuf_printf(b, "%04X", (unsigned)cp);
+}
+
+/* Close the array; a pending displacement is kept if more text follows
+ * (a number at the end of a TJ still moves the pen). */
+static void tj_end(struct tj *t, bool keep_pending) {
+  struct strbuf *b = &t->c->buf;
+  if (keep_pending && t->pending) {
+    tj_number(t, t->pending);
+  }
+  t->pending = 0;
+  if (t->in_hex) strbuf_putc(b, '>');
+  if (t->in_array) strbuf_puts(b, "] TJ\n");
+  t->in_hex = t->in_array = false;
+}
+
+/* Switch face, size and colour for the glyphs that follow. */
+static bool tj_run(struct tj *t, int face, int size, uint32_t color,
+                   bool set_color) {
+  struct rctx *c = t->c;
+  if (face != c->cur_face || size != c->cur_size) {
+    tj_end(t, true);
+    const char *name = HPDF_Page_GetLocalFontName(c->page, c->font[face]);
+    if (!ok_ptr(c, name, "adding a font to the page resources")) return false;
+    strbuf_printf(&c->buf, "/%s ", name);
+    put_fixed(&c->buf, size, 2);
+    strbuf_puts(&c->buf, " Tf\n");
+    c->cur_face = face;
+    c->cur_size = size;
+  }
+  if (set_color && color != c->cur_color) {
+    tj_end(t, true);
+    put_color(&c->buf, color, "rg");
+    c->cur_color = color;
+  }
+  return true;
+}
+
+/* Whether a box ends in a character after which a line may break without
+ * a space: an explicit hyphen, dash or slash. */
+static bool ends_in_break_char(const struct item *box) {
+  uint32_t cp = 0;
+  for (size_t k = 0; k < box->len;)
+    k += (size_t)utf8_decode(box->text + k, box->len - k, &cp);
+  return cp == '-' || cp == '/' || cp == 0x2010 || cp == 0x2013 ||
+         cp == 0x2014 || cp == 0x00AD;
+}
+
+/* One line: BT, Td to the baseline origin, TJ arrays, ET.  Boxes draw their
+ * characters with the kerning after each; glue draws a space (of the current
+ * face when it has one, so runs are not split) moved to the set glue width;
+ * penalties draw nothing except the final hyphen of a hyphenated line. */
+static bool draw_text(struct rctx *c, const struct pg_op *op) {
+  struct tj t = {.c = c};
+  const struct item *last_box = NULL;
+  strbuf_puts(&c->buf, "BT\n");
+  put_pt(&c->buf, op->x);
+  strbuf_putc(&c->buf, ' ');
+  put_pt(&c->buf, op->y);
+  strbuf_puts(&c->buf, " Td\n");
+
+  for (size_t i = 0; i < op->nitems; i++) {
+    const struct item *it = &op->items[i];
+    if (it->type == ITEM_BOX) {
+      if (!tj_run(&t, it->face, it->size, it->color, true)) return false;
+      size_t ci = 0;
+      for (size_t k = 0; k < it->len; ci++) {
+        uint32_t cp;
+        k += (size_t)utf8_decode(it->text + k, it->len - k, &cp);
+        tj_glyph(&t, cp);
+        if (it->kern && it->kern[ci])
+          t.pending += (hu_t)it->kern[ci] * it->size;
+      }
+      last_box = it;
+    } else if (it->type == ITEM_GLUE) {
+      int face = it->face;
+      int size = it->size;
+      if (c->cur_face >= 0 && cp_test(c->used[c->cur_face], 0x20)) {
+        face = c->cur_face; /* same position, no font switch */
+        size = c->cur_size;
+      }
+      if (!tj_run(&t, face, size, 0, false)) return false;
+      tj_glyph(&t, 0x20);
+      hu_t space = (hu_t)font_advance(c->fs->face[face], 0x20) * size;
+      t.pending += lb_glue_width(it, op->ratio) - space;
+    }
+  }
+  /* the kern after the last character belonged to the next line's text */
+  t.pending = 0;
+  if (op->hyphen && last_box) {
+    if (!tj_run(&t, last_box->face, last_box->size, last_box->color, true))
+      return false;
+    tj_glyph(&t, '-');
+  } else if (last_box && last_box == &op->items[op->nitems - 1] &&
+             !ends_in_break_char(last_box) &&
+             cp_test(c->used[c->cur_face], 0x20)) {
+    /* an invisible space at the end of a line that broke at a space, so
+     * that text extraction and screen readers, which concatenate the lines
+     * of one marked-content sequence, keep the words apart */
+    tj_glyph(&t, 0x20);
+  }
+  tj_end(&t, false);
+  strbuf_puts(&c->buf, "ET\n");
+  return true;
+}
+
+/* ---- rectangles, images, QR codes, links ---------------------------------- */
+
+static bool draw_rect(struct rctx *c, const struct pg_op *op) {
+  bool fill = op->fill != PG_NO_COLOR, stroke = op->stroke != PG_NO_COLOR;
+  if (!fill && !stroke) return true;
+  strbuf_puts(&c->buf, "q\n");
+  if (fill) put_color(&c->buf, op->fill, "rg");
+  if (stroke) {
+    put_color(&c->buf, op->stroke, "RG");
+    put_pt(&c->buf, op->line_width);
+    strbuf_puts(&c->buf, " w\n");
+  }
+  put_rect(&c->buf, op->x, op->y, op->w, op->h);
+  strbuf_puts(&c->buf, fill && stroke ? "B\nQ\n" : fill ? "f\nQ\n" : "S\nQ\n");
+  return true;
+}
+
+static HPDF_Image load_image(struct rctx *c, const char *path) {
+  for (size_t i = 0; i < c->nimages; i++)
+    if (strcmp(c->images[i].path, path) == 0) return c->images[i].image;
+
+  struct image *img = image_load(path, (struct src_pos){NULL, 0, 0}, c->d);
+  if (!img) {
+    c->failed = true; /* image_load reported it */
+    return NULL;
+  }
+  char step[300];
+  snprintf(step, sizeof step, "embedding image %s", path);
+  HPDF_Image h = NULL;
+  if (img->format == IMAGE_JPEG) {
+    h = HPDF_LoadJpegImageFromMem(c->pdf, img->data, (HPDF_UINT)img->data_len);
+    ok_ptr(c, h, step);
+  } else if (img->channels != 1 && img->channels != 3) {
+    fail_msg(c, "internal error: PNG with unexpected channel count: ", path);
+  } else {
+    HPDF_ColorSpace cs =
+        img->channels == 1 ? HPDF_CS_DEVICE_GRAY : HPDF_CS_DEVICE_RGB;
+    h = HPDF_LoadRawImageFromMem(c->pdf, img->pixels, img->width,
+                                 img->height, cs, 8);
+    if (ok_ptr(c, h, step) && img->alpha) {
+      HPDF_Image mask = HPDF_LoadRawImageFromMem(
+          c->pdf, img->alpha, img->width, img->height, HPDF_CS_DEVICE_GRAY, 8);
+      if (!ok_ptr(c, mask, step) ||
+          !ok_st(c, HPDF_Image_AddSMask(h, mask), step))
+        h = NULL;
+    }
+  }
+  image_free(img);
+  if (c->failed) return NULL;
+  struct image_cache *e = VEC_PUSH(c->images, c->nimages, c->capimages);
+  e->path = path;
+  e->image = h;
+  return h;
+}
+
+static bool draw_image(struct rctx *c, const struct pg_op *op) {
+  if (!op->path) return fail_msg(c, "internal error: image op without path",
+                                 NULL);
+  HPDF_Image img = load_image(c, op->path);
+  if (!img) return false;
+  const char *name = HPDF_Page_GetXObjectName(c->page, img);
+  if (!ok_ptr(c, name, "adding an image to the page resources")) return false;
+  strbuf_puts(&c->buf, "q\n");
+  put_pt(&c->buf, op->w);
+  strbuf_puts(&c->buf, " 0 0 ");
+  put_pt(&c->buf, op->h);
+  strbuf_putc(&c->buf, ' ');
+  put_pt(&c->buf, op->x);
+  strbuf_putc(&c->buf, ' ');
+  put_pt(&c->buf, op->y);
+  strbuf_printf(&c->buf, " cm\n/%s Do\nQ\n", name);
+  return true;
+}
+
+/* A QR code (ECC level M, 8-bit, case-sensitive) as one filled path: one
+ * rectangle per horizontal run of dark modules.  The square x, y, w, w
+ * includes a quiet zone of QR_QUIET_MODULES on each side; module edges are
+ * placed at x + w*k/modules (rounded in hu) so rounding never accumulates. */
+static bool draw_qr(struct rctx *c, const struct pg_op *op) {
+  if (!op->url || !*op->url)
+    return fail_msg(c, "internal error: QR op without text", NULL);
+  QRcode *qr = QRcode_encodeString(op->url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  if (!qr) return fail_msg(c, "cannot encode QR code (text too long?): ",
+                           op->url);
+  int n = qr->width, modules = n + 2 * QR_QUIET_MODULES;
+  hu_t w = op->w;
+#define EDGE(k) ((hu_t)div_round((int64_t)w * (k), modules))
+  strbuf_puts(&c->buf, "q\n0 0 0 rg\n");
+  for (int row = 0; row < n; row++) {
+    hu_t y1 = op->y + w - EDGE(QR_QUIET_MODULES + row);
+    hu_t y0 = op->y + w - EDGE(QR_QUIET_MODULES + row + 1);
+    for (int col = 0; col < n;) {
+      if (!(qr->data[row * n + col] & 1)) {
+        col++;
+        continue;
+      }
+      int start = col;
+      while (col < n && (qr->data[row * n + col] & 1)) col++;
+      hu_t x0 = op->x + EDGE(QR_QUIET_MODULES + start);
+      hu_t x1 = op->x + EDGE(QR_QUIET_MODULES + col);
+      put_rect(&c->buf, x0, y0, x1 - x0, y1 - y0);
+    }
+  }
+#undef EDGE
+  strbuf_puts(&c->buf, "f\nQ\n");
+  QRcode_free(qr);
+  return true;
+}
+
+/* A URI link annotation without border; tagged as a /Link element holding
+ * an OBJR when the op belongs to an element. */
+static bool draw_link(struct rctx *c, const struct pg_op *op) {
+  if (!op->url || !*op->url)
+    return fail_msg(c, "internal error: link op without URL", NULL);
+  HPDF_Rect r = {pt_real(op->x), pt_real(op->y), pt_real(op->x + op->w),
+                 pt_real(op->y + op->h)};
+  const char *step = "adding a link";
+  HPDF_Annotation a = HPDF_Page_CreateURILinkAnnot(c->page, r, op->url);
+  if (!ok_ptr(c, a, step) ||
+      !ok_st(c, HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0), step))
+    return false;
+  void *contents = text_string(c, op->url);
+  if (!contents || !ok_st(c, HPDF_Dict_Add(a, "Contents", contents), step))
+    return c->failed ? false : hpdf_fail(c, 0, step);
+  if (op->elem < 0) return true;
+
+  HPDF_Dict link = new_indirect_dict(c, step);
+  HPDF_Dict objr = link ? add_dict(c, link, "K", step) : NULL;
+  if (!objr) return false;
+  int key = c->next_key++;
+  HPDF_STATUS st = HPDF_Dict_AddName(link, "Type", "StructElem");
+  st |= HPDF_Dict_AddName(link, "S", "Link");
+  st |= HPDF_Dict_Add(link, "P", c->es[op->elem].dict);
+  st |= HPDF_Dict_Add(link, "Pg", c->page);
+  st |= HPDF_Dict_AddName(objr, "Type", "OBJR");
+  st |= HPDF_Dict_Add(objr, "Obj", a);
+  st |= HPDF_Dict_AddNumber(a, "StructParent", key);
+  st |= HPDF_Array_AddNumber(c->nums, key);
+  st |= HPDF_Array_Add(c->nums, link);
+  add_kid(&c->es[op->elem],
+          (struct kid){.kind = KID_LINK, .link = link, .seq = c->seq++});
+  return ok_st(c, st, step);
+}
+
+/* ---- pages ----------------------------------------------------------------- */
+
+static bool add_box(struct rctx *c, const char *key, hu_t inset) {
+  const struct pg_doc *pg = c->pg;
+  HPDF_Box box = {pt_real(inset), pt_real(inset),
+                  pt_real(pg->page_width - inset),
+                  pt_real(pg->page_height - inset)};
+  HPDF_Array arr = HPDF_Box_Array_New(c->pdf->mmgr, box);
+  return ok_ptr(c, arr, "setting page boxes") &&
+         ok_st(c, HPDF_Dict_Add(c->page, key, arr), "setting page boxes");
+}
+
+static bool draw_page(struct rctx *c, size_t p) {
+  const struct pg_doc *pg = c->pg;
+  const char *step = "adding a page";
+  c->page = HPDF_AddPage(c->pdf);
+  if (!ok_ptr(c, c->page, step)) return false;
+  c->pages[p] = c->page;
+  c->pageno = (int)p;
+  c->stream = ((HPDF_PageAttr)c->page->attr)->stream;
+  c->mcid_next = 0;
+  c->open_elem = OPEN_NONE;
+  c->cur_face = -1;
+  c->cur_size = 0;
+  c->cur_color = 0; /* the initial fill colour is black */
+
+  if (!ok_st(c, HPDF_Page_SetWidth(c->page, pt_real(pg->page_width)), step) ||
+      !ok_st(c, HPDF_Page_SetHeight(c->page, pt_real(pg->page_height)),
+             step) ||
+      !add_box(c, "BleedBox", 0) || !add_box(c, "TrimBox", pg->bleed))
+    return false;
+
+  int key = c->next_key++;
+  c->page_mcids[p] = HPDF_Array_New(c->pdf->mmgr);
+  if (!ok_ptr(c, c->page_mcids[p], step) ||
+      !ok_st(c, HPDF_Xref_Add(c->pdf->xref, c->page_mcids[p]), step))
+    return false;
+  HPDF_STATUS st = HPDF_Dict_AddNumber(c->page, "StructParents", key);
+  st |= HPDF_Dict_AddName(c->page, "Tabs", "S");
+  st |= HPDF_Array_AddNumber(c->nums, key);
+  st |= HPDF_Array_Add(c->nums, c->page_mcids[p]);
+  if (!ok_st(c, st, step)) return false;
+
+  for (size_t o = 0; o < pg->pages[p].nops; o++) {
+    const struct pg_op *op = &pg->pages[p].ops[o];
+    if (!check_elem(c, op->elem)) return false;
+    if (op->kind == PG_LINK) {
+      if (!draw_link(c, op)) return false;
+      continue;
+    }
+    if (!mc_open(c, op->elem)) return false;
+    bool ok;
+    switch (op->kind) {
+    case PG_TEXT: ok = draw_text(c, op); break;
+    case PG_RECT: ok = draw_rect(c, op); break;
+    case PG_IMAGE: ok = draw_image(c, op); break;
+    case PG_QR: ok = draw_qr(c, op); break;
+    default: ok = fail_msg(c, "internal error: unknown op kind", NULL); break;
+    }
+    if (!ok || !flush_buf(c)) return false;
+  }
+  mc_close(c);
+  return flush_buf(c);
+}
+
+/* ---- structure tree -------------------------------------------------------- */
+
+static bool create_elems(struct rctx *c) {
+  const struct pg_doc *pg = c->pg;
+  const char *step = "building the structure tree";
+  if (pg->nelems == 0 || pg->elems[0].parent != -1)
+    return fail_msg(c, "internal error: elems[0] must be the Document root",
+                    NULL);
+  for (size_t i = 0; i < pg->nelems; i++) {
+    const struct pg_elem *e = &pg->elems[i];
+    if (!role_name(e->role) ||
+        (i > 0 && (e->parent < 0 || (size_t)e->parent >= i)))
+      return fail_msg(c, "internal error: structure element with a bad role "
+                         "or a parent that does not precede it", NULL);
+    HPDF_Dict dict = new_indirect_dict(c, step);
+    if (!dict) return false;
+    c->es[i].dict = dict;
+    c->es[i].first_seq = LONG_MAX;
+    HPDF_STATUS st = HPDF_Dict_AddName(dict, "Type", "StructElem");
+    st |= HPDF_Dict_AddName(dict, "S", role_name(e->role));
+    if (!ok_st(c, st, step)) return false;
+    if (e->role == ROLE_FIGURE && e->alt) {
+      void *alt = text_string(c, e->alt);
+      if (!alt) return c->failed ? false : hpdf_fail(c, 0, step);
+      if (!ok_st(c, HPDF_Dict_Add(dict, "Alt", alt), step)) return false;
+    }
+    if (i > 0) {
+      struct elem_state *par = &c->es[e->parent];
+      *VEC_PUSH(par->children, par->nchildren, par->capchildren) = (int)i;
+      if (!ok_st(c, HPDF_Dict_Add(dict, "P", par->dict), step)) return false;
+    }
+  }
+  return true;
+}
+
+static bool add_mcr(struct rctx *c, HPDF_Array k, const struct kid *kid,
+                    int pg_page) {
+  if (kid->page == pg_page) return ok_st(c, HPDF_Array_AddNumber(k, kid->mcid),
+                                         "building the structure tree");
+  HPDF_Dict mcr = HPDF_Dict_New(c->pdf->mmgr);
+  if (!ok_ptr(c, mcr, "building the structure tree") ||
+      !ok_st(c, HPDF_Array_Add(k, mcr), "building the structure tree"))
+    return false;
+  HPDF_STATUS st = HPDF_Dict_AddName(mcr, "Type", "MCR");
+  st |= HPDF_Dict_Add(mcr, "Pg", c->pages[kid->page]);
+  st |= HPDF_Dict_AddNumber(mcr, "MCID", kid->mcid);
+  return ok_st(c, st, "building the structure tree");
+}
+
+/* /K of every element: its own content (MCRs, links) merged with its child
+ * elements, children kept in reading order and content placed before the
+ * first child whose content comes later in drawing order.  An element's
+ * /Pg is the page of its first MCR; MCRs on that page are bare MCIDs. */
+static bool finish_elems(struct rctx *c, HPDF_Dict root) {
+  const struct pg_doc *pg = c->pg;
+  const char *step = "building the structure tree";
+  for (size_t i = pg->nelems; i-- > 0;) {
+    struct elem_state *e = &c->es[i];
+    if (e->nkids && e->kids[0].seq < e->first_seq) e->first_seq = e->kids[0].seq;
+    if (i > 0 && e->first_seq < c->es[pg->elems[i].parent].first_seq)
+      c->es[pg->elems[i].parent].first_seq = e->first_seq;
+  }
+  for (size_t i = 0; i < pg->nelems; i++) {
+    struct elem_state *e = &c->es[i];
+    int pg_page = -1;
+    for (size_t k = 0; k < e->nkids && pg_page < 0; k++)
+      if (e->kids[k].kind == KID_MCR) pg_page = e->kids[k].page;
+    if (pg_page >= 0 &&
+        !ok_st(c, HPDF_Dict_Add(e->dict, "Pg", c->pages[pg_page]), step))
+      return false;
+    if (e->nkids + e->nchildren == 0) continue;
+    HPDF_Array k = add_array(c, e->dict, "K", step);
+    if (!k) return false;
+    size_t a = 0, b = 0;
+    while (a < e->nkids || b < e->nchildren) {
+      bool take_kid =
+          a < e->nkids &&
+          (b == e->nchildren ||
+           e->kids[a].seq < c->es[e->children[b]].first_seq);
+      if (take_kid) {
+        const struct kid *kid = &e->kids[a++];
+        if (kid->kind == KID_MCR ? !add_mcr(c, k, kid, pg_page)
+                                 : !ok_st(c, HPDF_Array_Add(k, kid->link), step))
+          return false;
+      } else {
+        if (!ok_st(c, HPDF_Array_Add(k, c->es[e->children[b++]].dict), step))
+          return false;
+      }
+    }
+  }
+  return ok_st(c, HPDF_Dict_Add(c->es[0].dict, "P", root), step);
+}
+
+static bool finish_catalog(struct rctx *c, HPDF_Dict root) {
+  const char *step = "building the document catalog";
+  HPDF_Dict cat = c->pdf->catalog;
+  HPDF_Dict mark = add_dict(c, cat, "MarkInfo", step);
+  HPDF_Dict vp = mark ? add_dict(c, cat, "ViewerPreferences", step) : NULL;
+  if (!vp) return false;
+  HPDF_STATUS st = HPDF_Dict_Add(root, "K", c->es[0].dict);
+  st |= HPDF_Dict_AddNumber(root, "ParentTreeNextKey", c->next_key);
+  st |= HPDF_Dict_AddBoolean(mark, "Marked", HPDF_TRUE);
+  st |= HPDF_Dict_AddBoolean(vp, "DisplayDocTitle", HPDF_TRUE);
+  st |= HPDF_Dict_Add(cat, "StructTreeRoot", root);
+  if (c->pg->language && *c->pg->language) {
+    void *lang = text_string(c, c->pg->language);
+    if (!lang) return c->failed ? false : hpdf_fail(c, 0, step);
+    st |= HPDF_Dict_Add(cat, "Lang", lang);
+  }
+  return ok_st(c, st, step);
+}
+
+/* ---- outlines and info ---------------------------------------------------- */
+
+static bool add_outlines(struct rctx *c) {
+  const struct pg_doc *pg = c->pg;
+  const char *step = "adding outlines";
+  HPDF_Encoder utf8 = HPDF_GetEncoder(c->pdf, "UTF-8");
+  if (!ok_ptr(c, utf8, step)) return false;
+  HPDF_Outline level1 = NULL;
+  for (size_t i = 0; i < pg->noutlines; i++) {
+    const struct pg_outline *o = &pg->outlines[i];
+    if (o->page < 0 || (size_t)o->page >= pg->npages || !o->title ||
+        utf8_invalid_at(o->title, strlen(o->title)) != (size_t)-1)
+      return fail_msg(c, "internal error: outline with a bad page or title",
+                      NULL);
+    HPDF_Outline parent = o->level >= 2 ? level1 : NULL;
+    HPDF_Outline ol = HPDF_CreateOutline(c->pdf, parent, o->title, utf8);
+    if (!ok_ptr(c, ol, step)) return false;
+    if (o->level < 2) level1 = ol;
+    else if (level1 &&
+             !ok_st(c, HPDF_Outline_SetOpened(level1, HPDF_TRUE), step))
+      return false;
+    HPDF_Destination dst = HPDF_Page_CreateDestination(c->pages[o->page]);
+    if (!ok_ptr(c, dst, step) ||
+        !ok_st(c, HPDF_Destination_SetXYZ(dst, 0, pt_real(o->y), 1), step) ||
+        !ok_st(c, HPDF_Outline_SetDestination(ol, dst), step))
+      return false;
+  }
+  if (pg->noutlines &&
+      !ok_st(c, HPDF_SetPageMode(c->pdf, HPDF_PAGE_MODE_USE_OUTLINE), step))
+    return false;
+  return true;
+}
+
+/* "D:YYYYMMDDHHmmSS" then "Z" or "+HH'mm'" / "-HH'mm'" (UTC written as
+ * '+',0,0: libharu's PDF/A code rejects 'Z'). */
+static bool parse_date(const char *s, HPDF_Date *out) {
+  int v[6];
+  static const int width[6] = {4, 2, 2, 2, 2, 2};
+  if (strncmp(s, "D:", 2) != 0) return false;
+  s += 2;
+  for (int i = 0; i < 6; i++) {
+    v[i] = 0;
+    for (int k = 0; k < width[i]; k++, s++) {
+      if (*s < '0' || *s > '9') return false;
+      v[i] = v[i] * 10 + (*s - '0');
+    }
+  }
+  *out = (HPDF_Date){v[0], v[1], v[2], v[3], v[4], v[5], '+', 0, 0};
+  if (*s == 0 || strcmp(s, "Z") == 0) return true;
+  if ((*s != '+' && *s != '-') || !(s[1] >= '0' && s[1] <= '9') ||
+      !(s[2] >= '0' && s[2] <= '9'))
+    return false;
+  out->ind = *s;
+  out->off_hour = (s[1] - '0') * 10 + (s[2] - '0');
+  s += 3;
+  if (*s == '\'') s++;
+  if (*s >= '0' && *s <= '9' && s[1] >= '0' && s[1] <= '9') {
+    out->off_minutes = (s[0] - '0') * 10 + (s[1] - '0');
+    s += 2;
+    if (*s == '\'') s++;
+  }
+  return *s == 0;
+}
+
+static bool set_info(struct rctx *c) {
+  const struct pg_doc *pg = c->pg;
+  const char *step = "setting document information";
+  struct {
+    HPDF_InfoType type;
+    const char *value;
+  } attrs[] = {
+      {HPDF_INFO_TITLE, pg->title},       {HPDF_INFO_SUBJECT, pg->subject},
+      {HPDF_INFO_AUTHOR, pg->author},     {HPDF_INFO_KEYWORDS, pg->keywords},
+      {HPDF_INFO_CREATOR, RENDER_CREATOR}, {HPDF_INFO_PRODUCER, RENDER_PRODUCER},
+  };
+  for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+    const char *v = attrs[i].value;
+    if (!v || !*v) continue;
+    if (utf8_invalid_at(v, strlen(v)) != (size_t)-1)
+      return fail_msg(c, "document information is not valid UTF-8: ", v);
+    if (!ok_st(c, HPDF_SetInfoAttr(c->pdf, attrs[i].type, v), step))
+      return false;
+  }
+  if (pg->date) {
+    HPDF_Date date;
+    if (!parse_date(pg->date, &date))
+      return fail_msg(c, "invalid document date (expected "
+                         "D:YYYYMMDDHHmmSS+00'00'): ", pg->date);
+    if (!ok_st(c, HPDF_SetInfoDateAttr(c->pdf, HPDF_INFO_CREATION_DATE, date),
+               step) ||
+        !ok_st(c, HPDF_SetInfoDateAttr(c->pdf, HPDF_INFO_MOD_DATE, date), step))
+      return false;
+  }
+  return true;
+}
+
+/* ---- the whole document ------------------------------------------------------ */
+
+static unsigned char *save(struct rctx *c, size_t *len_out) {
+  const char *step = "saving the document";
+  c->pdf->pdf_version = HPDF_VER_17; /* tagged PDF, /Tabs */
+  if (!ok_st(c, HPDF_SaveToStream(c->pdf), step)) return NULL;
+  HPDF_UINT32 size = HPDF_GetStreamSize(c->pdf);
+  if (size == 0) {
+    hpdf_fail(c, 0, step);
+    return NULL;
+  }
+  unsigned char *out = xmalloc(size);
+  HPDF_UINT32 got = size;
+  if (!ok_st(c, HPDF_ResetStream(c->pdf), step) ||
+      !ok_st(c, HPDF_ReadFromStream(c->pdf, out, &got), step) || got != size) {
+    if (!c->failed) hpdf_fail(c, 0, step);
+    free(out);
+    return NULL;
+  }
+  *len_out = size;
+  return out;
+}
+
+static unsigned char *render_doc(struct rctx *c, size_t *len_out) {
+  const struct pg_doc *pg = c->pg;
+  const char *step = "creating the document";
+  if (pg->npages == 0)
+    return fail_msg(c, "internal error: document without pages", NULL), NULL;
+
+  c->pdf = HPDF_New(on_hpdf_error, &c->err);
+  if (!ok_ptr(c, c->pdf, step)) return NULL;
+  if (!ok_st(c, HPDF_SetCompressionMode(c->pdf, HPDF_COMP_ALL), step) ||
+      !ok_st(c, HPDF_UseUTFEncodings(c->pdf), step) ||
+      !ok_st(c, HPDF_SetCurrentEncoder(c->pdf, "UTF-8"), step))
+    return NULL;
+
+  if (!collect_code_points(c) || !load_fonts(c)) return NULL;
+
+  /* the parent tree is filled while drawing */
+  step = "building the structure tree";
+  HPDF_Dict root = new_indirect_dict(c, step);
+  HPDF_Dict tree = root ? add_dict(c, root, "ParentTree", step) : NULL;
+  c->nums = tree ? add_array(c, tree, "Nums", step) : NULL;
+  if (!c->nums ||
+      !ok_st(c, HPDF_Dict_AddName(root, "Type", "StructTreeRoot"), step) ||
+      !create_elems(c))
+    return NULL;
+  for (size_t p = 0; p < pg->npages; p++)
+    if (!draw_page(c, p)) return NULL;
+  if (!finish_elems(c, root) || !finish_catalog(c, root) || !add_outlines(c) ||
+      !set_info(c))
+    return NULL;
+  return save(c, len_out);
+}
+
+unsigned char *render_pdf(const struct pg_doc *pg, struct fontset *fs,
+                          struct diag *d, size_t *len_out) {
+  struct rctx c = {.pg = pg, .fs = fs, .d = d};
+  c.used = xcalloc((size_t)FONTSET_MAX, sizeof *c.used);
+  c.pages = xcalloc(pg->npages + 1, sizeof *c.pages);
+  c.page_mcids = xcalloc(pg->npages + 1, sizeof *c.page_mcids);
+  c.es = xcalloc(pg->nelems + 1, sizeof *c.es);
+
+  unsigned char *out = render_doc(&c, len_out);
+  if (!out && !c.failed)
+    diag_fail(d, "PDF library error while rendering (no detail)");
+
+  if (c.pdf) HPDF_Free(c.pdf);
+  for (size_t i = 0; i < pg->nelems; i++) {
+    free(c.es[i].kids);
+    free(c.es[i].children);
+  }
+  free(c.es);
+  free(c.page_mcids);
+  free(c.pages);
+  free(c.used);
+  free(c.images);
+  strbuf_free(&c.buf);
+  if (!out) *len_out = 0;
+  return out;
+}
