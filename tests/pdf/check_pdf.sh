@@ -87,22 +87,7 @@ if [ -n "$words" ]; then
   if ! pdftotext -enc UTF-8 "$pdf" "$tmp/text" 2>"$tmp/text.err"; then
     fail "pdftotext failed: $(head -n1 "$tmp/text.err")"
   else
-    # NBSP -> space; join "word-<newline>rest"; one word per line
-    norm() {
-      sed 's/\xc2\xa0/ /g' "$1" |
-        sed -e ':a' -e 'N' -e '$!ba' -e 's/-[[:space:]]*\n[[:space:]]*\([^[:space:]]\)/\1/g' |
-        tr -s ' \t\r\f\n' '\n\n\n\n\n' | grep -v '^$'
-    }
-    norm "$tmp/text" >"$tmp/got"
-    norm "$words" >"$tmp/want"
-    result=$(awk '
-      BEGIN { n = 0; i = 0 }
-      NR == FNR { want[n++] = $0; next }
-      i < n && $0 == want[i] { i++ }
-      END {
-        if (i == n) print "ok " n
-        else printf "missing word %d of %d: \"%s\" (after \"%s\")\n", i + 1, n, want[i], (i ? want[i-1] : "")
-      }' "$tmp/want" "$tmp/got")
+    result=$(python3 "$(dirname "$0")/words_in_order.py" "$tmp/text" "$words")
     case $result in
       "ok "*) ok "pdftotext: all ${result#ok } expected words in order" ;;
       *) fail "pdftotext: $result" ;;
