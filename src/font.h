@@ -40,7 +40,8 @@ bool fontset_load(struct fontset *fs, const struct pagedef *pd,
 void fontset_free(struct fontset *fs);
 
 /* The face index to draw cp with in the given role: the role's own face if it
- * has the glyph, else the first fallback that has it; -1 if none has it. */
+ * has the glyph, else the first fallback that has it, else (FONT_BOLD only)
+ * the regular face; -1 if none has it. */
 int fontset_pick(const struct fontset *fs, enum font_role role, uint32_t cp);
 
 bool font_has(const struct font *f, uint32_t cp);

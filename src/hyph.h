@@ -7,7 +7,9 @@
  * other words listed there are hyphenated only where the list says, or never
  * if listed without hyphens.
  *
- * Ownership: struct hyph owns the dictionary; hyph_free() releases it.
+ * Ownership: struct hyph owns the dictionary and a cache of hyphenated
+ * words; hyph_free() releases both.  Not thread safe (the cache is filled
+ * on use): one per worker, like a fontset.
  */
 #ifndef HANDOUT_HYPH_H
 #define HANDOUT_HYPH_H
