@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """words_in_order.py TEXT WORDS: are the words of WORDS in TEXT, in order?
 
-TEXT is pdftotext output, WORDS one expected word per line (as
-yaml_words.py prints them).  Words are runs of letters and digits (\\w+), so
+TEXT is pdftotext output, WORDS the expected text (yaml_words.py prints one
+word per line).  Words in both are runs of letters and digits (\\w+), so
 punctuation does not matter.  A word split by a hyphen at a line end
 ("immuno-" / "therapy") also matches the whole word.  Other words may come
 between expected ones (labels, footers).  Prints "ok N" or what is missing;
@@ -23,7 +23,7 @@ def pdf_tokens(text):
 
 def main():
     text = open(sys.argv[1], encoding="utf-8").read()
-    want = [w for w in open(sys.argv[2], encoding="utf-8").read().split() if w]
+    want = re.findall(r"\w+", open(sys.argv[2], encoding="utf-8").read())
     got = pdf_tokens(text)
     i = j = 0
     while i < len(want) and j < len(got):
