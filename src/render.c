@@ -489,10 +489,17 @@ static bool load_face(struct rctx *c, int face) {
   char tag[7];
   subset_tag(bytes, len, tag);
 
-  HPDF_Stream stream = HPDF_MemStream_New(c->pdf->mmgr, (HPDF_UINT)len);
+  /* Zero padding after the font: libharu seeks to the end of each glyph
+   * when it marks glyphs used, and its memory stream refuses a seek to the
+   * very end, which happens when the last glyph of an unhinted subset is
+   * empty (a space).  Tables are copied one by one, so the padding is never
+   * embedded. */
+  static const unsigned char padding[16];
+  HPDF_Stream stream = HPDF_MemStream_New(c->pdf->mmgr, (HPDF_UINT)len + 16);
   bool ok = ok_ptr(c, stream, step);
   if (ok) {
-    ok = ok_st(c, HPDF_Stream_Write(stream, bytes, (HPDF_UINT)len), step);
+    ok = ok_st(c, HPDF_Stream_Write(stream, bytes, (HPDF_UINT)len), step) &&
+         ok_st(c, HPDF_Stream_Write(stream, padding, sizeof padding), step);
     if (!ok) HPDF_Stream_Free(stream);
   }
   free(bytes);
