@@ -8,6 +8,8 @@
 #   2. pdffonts: every font is embedded, subset and has a ToUnicode map
 #   3. pdfinfo: Tagged: yes
 #   4. pdfinfo -struct-text: a non-empty structure tree with text
+#   (with EXPECTED_WORDS_FILE, step 4 also checks the structure tree's text
+#   order)
 #   5. (with EXPECTED_WORDS_FILE) its words appear in the pdftotext output in
 #      the same order (whitespace normalised, NBSP as space, a hyphen at a
 #      line end joined to the next line's word; other words may come between)
@@ -76,10 +78,17 @@ fi
 # 4. structure tree with text
 pdfinfo -struct-text "$pdf" >"$tmp/struct" 2>"$tmp/struct.err"
 nstruct=$(grep -c '[^[:space:]]' "$tmp/struct")
-if [ "$nstruct" -gt 0 ]; then
-  ok "pdfinfo -struct-text: $nstruct line(s)"
-else
+if [ "$nstruct" -eq 0 ]; then
   fail "pdfinfo -struct-text is empty"
+elif [ -n "$words" ]; then
+  # the structure tree must give the text in reading order too
+  result=$(python3 "$(dirname "$0")/words_in_order.py" "$tmp/struct" "$words")
+  case $result in
+    "ok "*) ok "pdfinfo -struct-text: $nstruct lines, all ${result#ok } expected words in reading order" ;;
+    *) fail "pdfinfo -struct-text: $result" ;;
+  esac
+else
+  ok "pdfinfo -struct-text: $nstruct line(s)"
 fi
 
 # 5. expected words in order
