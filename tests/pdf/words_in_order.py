@@ -4,7 +4,8 @@
 TEXT is pdftotext output, WORDS the expected text (yaml_words.py prints one
 word per line).  Words in both are runs of letters and digits (\\w+), so
 punctuation does not matter.  A word split by a hyphen at a line end
-("immuno-" / "therapy") also matches the whole word.  Other words may come
+("immuno-" / "therapy", or "immuno-therapy" where the tool joins lines)
+also matches the whole word when the parts alone do not match.  Other words may come
 between expected ones (labels, footers).  Prints "ok N" or what is missing;
 exits 0 or 1.
 """
@@ -16,7 +17,9 @@ def pdf_tokens(text):
     """(word, ends_in_line_end_hyphen) pairs."""
     text = text.replace("\u00a0", " ")
     out = []
-    for m in re.finditer(r"\w+(-[ \t]*\n)?", text):
+    # a hyphen then a line end (pdftotext), or a hyphen joined straight to
+    # the next line's text (pdfinfo -struct-text) may be a line-breaking one
+    for m in re.finditer(r"\w+(-\s*)?", text):
         out.append((re.match(r"\w+", m.group(0)).group(0), bool(m.group(1))))
     return out
 
