@@ -137,6 +137,11 @@ static bool set_text(struct composer *c, const struct doc_inline *in,
   struct lb_params p;
   lb_params_default(&p, width);
   p.ragged = pd->align == ALIGN_LEFT;
+  /* Justified text: TeX's \tolerance=200 (r <= 1.26) rather than the
+   * breaker's general default of 2, so a loose line loses to hyphenating;
+   * paragraphs with no such solution still get the emergency pass. */
+  if (!p.ragged) p.tolerance = 1.26;
+  if (!p.ragged && pd->hyphenate) p.pretolerance = -1;
   out->items = list.items;
   out->n = linebreak(list.items, list.n, &p, c->arena, &out->lines);
   out->height = line_height(pd, ts->size);

@@ -267,7 +267,9 @@ static bool decode(struct shaper *s, char *brks) {
 
     if (cp > 0x20 && cp < 0x7F) {
       c->kind = K_DRAW; /* the common case first */
-    } else if (cp == 0x20 && !keep) {
+    } else if ((cp == 0x20 || cp == '\n' || cp == '\t' || cp == '\r') && !keep) {
+      /* a new line or tab in the YAML text (| and > blocks) is a space,
+       * as in HTML: paragraphs are separate blocks, not lines */
       c->kind = K_SPACE;
     } else if (cp == 0xAD) {
       c->kind = K_SHY;
@@ -283,7 +285,7 @@ static bool decode(struct shaper *s, char *brks) {
       c->kind = K_DRAW;
     }
     if (c->kind == K_SPACE || c->kind == K_DRAW) {
-      int f = fontset_pick(s->fs, role, cp);
+      int f = fontset_pick(s->fs, role, c->kind == K_SPACE ? 0x20 : cp);
       if (f < 0) {
         c->kind = K_BAD;
         report_missing(s, i, role);

@@ -324,10 +324,19 @@ static void test_errors(void) {
   capture_end(&c);
 
   capture_start(&c);
-  OK(!shape(a, SPANS({"a\tb", 0, NULL}), false, &c.d, &l), "control fails");
+  OK(!shape(a, SPANS({"a\x07" "b", 0, NULL}), false, &c.d, &l), "control fails");
   STR_EQ(capture_text(&c),
-         "h.yaml:10:6: error: control character U+0009 in text (expected printable "
+         "h.yaml:10:6: error: control character U+0007 in text (expected printable "
          "characters; a new line is a new paragraph or list item)\n", "control message");
+  capture_end(&c);
+
+  /* new lines and tabs from | and > blocks are spaces, as in HTML */
+  capture_start(&c);
+  OK(shape(a, SPANS({"one\ntwo\tthree\n", 0, NULL}), false, &c.d, &l), "newline ok");
+  int glues = 0;
+  for (size_t i = 0; i < l.n; i++)
+    if (l.items[i].type == ITEM_GLUE && l.items[i].stretch < ITEM_FIL) glues++;
+  INT_EQ(glues, 2, "newline and tab become interword glue, the final one dropped");
   capture_end(&c);
 
   /* U+F000 is only in the regular face: fine in bold (falls back), and a
