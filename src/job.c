@@ -94,22 +94,84 @@ done:
   return ok;
 }
 
-/* Everything a job builds, released in one place. */
-struct job_state {
-  struct doc *doc;
+/* Phase timings on stderr when $HANDOUT_PROFILE is set (for tests/bench). */
+struct phase_clock {
+  bool on;
+  double last;
+};
+
+static double cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void phase(struct phase_clock *pc, const char *name) {
+  if (!pc->on) return;
+  double now = cpu_ms();
+  if (name) fprintf(stderr, "phase %-9s %8.3f ms\n", name, now - pc->last);
+  pc->last = now;
+}
+
+/* A layout with what it needs loaded: fonts and the hyphenator. */
+struct layout_res {
+  char *key; /* the layout name or path as the job gave it */
   struct pagedef *pd;
   struct fontset fs;
   bool fonts_loaded;
   struct hyph *hy;
+};
+
+struct job_cache {
+  struct layout_res *v;
+  size_t n, cap;
+};
+
+struct job_cache *job_cache_new(void) { return xcalloc(1, sizeof(struct job_cache)); }
+
+static void layout_res_free(struct layout_res *r) {
+  pagedef_free(r->pd);
+  if (r->fonts_loaded) fontset_free(&r->fs);
+  if (r->hy) hyph_free(r->hy);
+  free(r->key);
+  memset(r, 0, sizeof *r);
+}
+
+void job_cache_free(struct job_cache *c) {
+  if (!c) return;
+  for (size_t i = 0; i < c->n; i++) layout_res_free(&c->v[i]);
+  free(c->v);
+  free(c);
+}
+
+static bool layout_res_load(struct layout_res *r, const char *layout, bool fonts,
+                            const struct job_paths *paths, struct diag *d) {
+  r->key = xstrdup(layout);
+  r->pd = load_pagedef(layout, paths->layouts_dir, d);
+  if (!r->pd || !fonts) return r->pd != NULL;
+  r->fonts_loaded = fontset_load(&r->fs, r->pd, paths->fonts_dir, d);
+  if (!r->fonts_loaded) return false;
+  if (r->pd->hyphenate) {
+    const char *exc = paths->hyphenation;
+    if (exc && access(exc, R_OK) != 0) exc = NULL;
+    r->hy = hyph_open(r->pd->hyphen_language, exc, d);
+    if (!r->hy) return false;
+  }
+  return true;
+}
+
+/* Everything a job builds, released in one place. */
+struct job_state {
+  struct doc *doc;
+  struct layout_res own;        /* used when there is no cache */
+  const struct layout_res *lay; /* own, or an entry of the cache */
   struct arena *arena;
   unsigned char *raw, *pdf;
 };
 
 static void job_state_free(struct job_state *s) {
   doc_free(s->doc);
-  pagedef_free(s->pd);
-  if (s->fonts_loaded) fontset_free(&s->fs);
-  if (s->hy) hyph_free(s->hy);
+  layout_res_free(&s->own);
   arena_free(s->arena);
   free(s->raw);
   free(s->pdf);
@@ -123,40 +185,58 @@ static char *include_root(const char *handout) {
   return root;
 }
 
+/* The job's layout from the cache, loading it into the cache if new.  A
+ * layout that fails to load is not kept, so its errors show for each job. */
+static const struct layout_res *cached_layout(struct job_cache *c, const char *layout,
+                                              const struct job_paths *paths,
+                                              struct diag *d) {
+  for (size_t i = 0; i < c->n; i++)
+    if (strcmp(c->v[i].key, layout) == 0) return &c->v[i];
+  struct layout_res r = {0};
+  if (!layout_res_load(&r, layout, true, paths, d)) {
+    layout_res_free(&r);
+    return NULL;
+  }
+  *VEC_PUSH(c->v, c->n, c->cap) = r;
+  return &c->v[c->n - 1];
+}
+
 static bool load_inputs(const struct job *job, const struct job_paths *paths,
-                        struct job_state *s, struct diag *d) {
+                        struct job_cache *cache, struct job_state *s,
+                        struct diag *d) {
   char *root = include_root(job->handout);
   s->doc = load_handout(job->handout, root, d);
   free(root);
-  s->pd = load_pagedef(job->layout, paths->layouts_dir, d);
-  if (!s->doc || !s->pd) return false;
-  if (job->dump == DUMP_TREE) return true;
-  s->fonts_loaded = fontset_load(&s->fs, s->pd, paths->fonts_dir, d);
-  if (!s->fonts_loaded) return false;
-  if (s->pd->hyphenate) {
-    const char *exc = paths->hyphenation;
-    if (exc && access(exc, R_OK) != 0) exc = NULL;
-    s->hy = hyph_open(s->pd->hyphen_language, exc, d);
-    if (!s->hy) return false;
+  bool fonts = job->dump != DUMP_TREE;
+  if (cache && fonts) {
+    s->lay = cached_layout(cache, job->layout, paths, d);
+  } else if (layout_res_load(&s->own, job->layout, fonts, paths, d)) {
+    s->lay = &s->own;
   }
-  return true;
+  return s->doc && s->lay;
 }
 
 enum job_status job_run(const struct job *job, const struct job_paths *paths,
-                        struct diag *d) {
+                        struct job_cache *cache, struct diag *d) {
   struct job_state s = {0};
   enum job_status status = JOB_INVALID;
+  struct phase_clock pc = {getenv("HANDOUT_PROFILE") != NULL, 0};
+  phase(&pc, NULL);
   s.arena = arena_new();
-  if (!load_inputs(job, paths, &s, d)) goto out;
+  if (!load_inputs(job, paths, cache, &s, d)) goto out;
+  const struct pagedef *pd = s.lay->pd;
+  struct fontset *fs = (struct fontset *)&s.lay->fs;
+  phase(&pc, "load");
   if (job->dump == DUMP_TREE) {
     dump_tree(job->dump_out, s.doc);
     status = JOB_OK;
     goto out;
   }
   struct galley g;
-  if (!compose_doc(s.doc, s.pd, &s.fs, s.hy, paginate_column_width(s.pd),
+  if (!compose_doc(s.doc, pd, fs, s.lay->hy, paginate_column_width(pd),
                    s.arena, d, &g))
     goto out;
+  phase(&pc, "compose");
   if (job->dump == DUMP_LINES) {
     dump_lines(job->dump_out, &g);
     status = JOB_OK;
@@ -164,18 +244,22 @@ enum job_status job_run(const struct job *job, const struct job_paths *paths,
   }
   const char *date = job->date ? job->date : date_from_doc(s.doc, s.arena);
   struct pg_doc pg;
-  if (!paginate(&g, s.doc, s.pd, &s.fs, date, s.arena, d, &pg)) goto out;
+  if (!paginate(&g, s.doc, pd, fs, date, s.arena, d, &pg)) goto out;
+  phase(&pc, "paginate");
   if (job->dump == DUMP_PAGES) {
     dump_pages(job->dump_out, &pg);
     status = JOB_OK;
     goto out;
   }
   size_t raw_len, len;
-  s.raw = render_pdf(&pg, &s.fs, d, &raw_len);
+  s.raw = render_pdf(&pg, fs, d, &raw_len);
   if (!s.raw) goto out;
+  phase(&pc, "render");
   s.pdf = pdffix_finish(s.raw, raw_len, d, &len);
   if (!s.pdf) goto out;
+  phase(&pc, "pdffix");
   status = job_write_atomic(job->out_path, s.pdf, len, 0644, d) ? JOB_OK : JOB_IO;
+  phase(&pc, "write");
 out:
   job_state_free(&s);
   return status;

@@ -36,8 +36,16 @@ struct job {
   const char *date;     /* fixed PDF date "D:...", NULL: from the handout */
 };
 
+/* Layouts, fonts and hyphenation dictionaries kept loaded across the jobs
+ * of one worker (loading a hyphenation dictionary alone costs ~10 ms).  Not
+ * thread safe: one per worker process.  job_cache_free(NULL) is allowed. */
+struct job_cache;
+struct job_cache *job_cache_new(void);
+void job_cache_free(struct job_cache *c);
+
+/* cache may be NULL: everything is then loaded for this job and freed. */
 enum job_status job_run(const struct job *job, const struct job_paths *paths,
-                        struct diag *d);
+                        struct job_cache *cache, struct diag *d);
 
 /* "D:YYYYMMDDHHmmSS+00'00'" from $SOURCE_DATE_EPOCH, or NULL if unset.
  * An invalid value is reported and gives NULL too. */

@@ -168,7 +168,7 @@ static int cmd_render(struct cli *cli) {
   struct job job = {cli->inputs[0], layout, cli->output ? cli->output : path,
                     cli->dump, stdout, job_date_from_env(&d, datebuf, sizeof datebuf)};
   struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation};
-  int status = diag_has_errors(&d) ? JOB_USAGE : (int)job_run(&job, &paths, &d);
+  int status = diag_has_errors(&d) ? JOB_USAGE : (int)job_run(&job, &paths, NULL, &d);
   free(stem), free(lstem), free(path);
   return status;
 }
@@ -248,6 +248,7 @@ static void batch_worker(struct cli *cli, const struct names *hs,
   struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation};
   char datebuf[40];
   size_t total = hs->n * ls->n;
+  struct job_cache *cache = job_cache_new();
   for (size_t i = (size_t)w; i < total; i += (size_t)nworkers) {
     const char *handout = hs->v[i % hs->n], *layout = ls->v[i / hs->n];
     struct diag d;
@@ -258,10 +259,11 @@ static void batch_worker(struct cli *cli, const struct names *hs,
     snprintf(path, n, "%s/%s/%s.pdf", outdir, lstem, hstem);
     struct job job = {handout, layout, path, DUMP_NONE, NULL,
                       job_date_from_env(&d, datebuf, sizeof datebuf)};
-    unsigned char status = (unsigned char)job_run(&job, &paths, &d);
+    unsigned char status = (unsigned char)job_run(&job, &paths, cache, &d);
     if (write(fd, &status, 1) != 1) status = JOB_IO;
     free(hstem), free(lstem), free(path);
   }
+  job_cache_free(cache);
 }
 
 static int worker_count(const struct cli *cli, size_t total) {

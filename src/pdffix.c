@@ -177,6 +177,9 @@ unsigned char *pdffix_finish(const unsigned char *pdf, size_t len,
   if (!qpdf_clean(q, d)) goto done;
   qpdf_set_object_stream_mode(q, qpdf_o_generate);
   qpdf_set_compress_streams(q, QPDF_TRUE);
+  /* libharu already deflated every stream: copy them as they are instead
+   * of inflating and deflating again (most of qpdf's time otherwise) */
+  qpdf_set_decode_level(q, qpdf_dl_none);
   qpdf_set_preserve_unreferenced_objects(q, QPDF_FALSE);
   qpdf_set_linearization(q, QPDF_FALSE);
   /* Deterministic ID: never together with encryption (see the top). */
