@@ -101,6 +101,7 @@ struct text_style {
 };
 
 struct text_lines {
+  double expansion; /* the breaker's font expansion (0: none) */
   const struct item *items;
   struct lb_line *lines;
   size_t n;
@@ -142,6 +143,8 @@ static bool set_text(struct composer *c, const struct doc_inline *in,
    * paragraphs with no such solution still get the emergency pass. */
   if (!p.ragged) p.tolerance = 1.26;
   if (!p.ragged && pd->hyphenate) p.pretolerance = -1;
+  if (!p.ragged) p.expansion = pd->expansion;
+  out->expansion = p.expansion;
   out->items = list.items;
   out->n = linebreak(list.items, list.n, &p, c->arena, &out->lines);
   out->height = line_height(pd, ts->size);
@@ -179,9 +182,36 @@ static void link_ops(struct composer *c, struct opbuf *b, const struct pg_op *t,
       start = x;
     }
     if (!it) break;
-    if (it->type == ITEM_BOX) x += it->width;
+    if (it->type == ITEM_BOX)
+      x += t->scale > 0 ? (hu_t)((double)it->width * t->scale) : it->width;
     if (it->type == ITEM_GLUE) x += lb_glue_width(it, t->ratio);
   }
+}
+
+/* How a set line shares its adjustment between letters and spaces: with
+ * font expansion e the boxes scale by 1 + r e, capped at +-e (a line looser
+ * than the tolerance, from the emergency pass, puts the rest in its spaces);
+ * the glue then gets its own ratio. */
+static void line_adjust(const struct text_lines *tl, const struct lb_line *ln,
+                        double *scale, double *glue_ratio) {
+  double r = ln->ratio, e = tl->expansion;
+  *scale = 1.0;
+  *glue_ratio = r;
+  if (e <= 0 || r == 0) return;
+  double boxes = 0, stretch = 0, shrink = 0;
+  for (size_t i = ln->start; i < ln->end; i++) {
+    const struct item *it = &tl->items[i];
+    if (it->type == ITEM_BOX) boxes += (double)it->width;
+    if (it->type == ITEM_GLUE && it->stretch < ITEM_FIL) {
+      stretch += (double)it->stretch;
+      shrink += (double)it->shrink;
+    }
+  }
+  double er = r > 1 ? 1 : r < -1 ? -1 : r;
+  double give = r > 0 ? stretch : shrink;
+  if (give <= 0) er = r; /* no spaces: the letters take it all */
+  *scale = 1.0 + er * e;
+  if (give > 0) *glue_ratio = (r * (give + e * boxes) - er * e * boxes) / give;
 }
 
 /* Emit line i of tl as a PG_TEXT op (plus link ops) at x, baseline y. */
@@ -194,7 +224,7 @@ static void line_op(struct composer *c, struct opbuf *b,
   op->y = y;
   op->items = tl->items + ln->start;
   op->nitems = ln->end > ln->start ? ln->end - ln->start : 0;
-  op->ratio = ln->ratio;
+  line_adjust(tl, ln, &op->scale, &op->ratio);
   op->hyphen = ln->hyphenated;
   op->h = tl->height;
   struct pg_op copy = *op; /* op may move when link_ops grows the buffer */

@@ -67,6 +67,7 @@ enum fitness { FIT_VERY_LOOSE, FIT_LOOSE, FIT_DECENT, FIT_TIGHT, FIT__MAX };
 /* Totals of items [0, i) [hu]; fil counts glue with infinite stretch. */
 struct sums {
   double width, stretch, shrink;
+  double boxes; /* width of the boxes alone, for font expansion */
   size_t fil;
 };
 
@@ -141,6 +142,7 @@ void lb_params_default(struct lb_params *p, hu_t line_width) {
    * up to 1/8 in pass 1 and 1/4 in pass 2. */
   p->ragged = false;
   p->ragged_stretch = line_width > 0 ? line_width / 8 : 0;
+  p->expansion = 0;
 }
 
 hu_t lb_glue_width(const struct item *it, double r) {
@@ -161,6 +163,7 @@ static void sums_init(struct breaker *b) {
     b->sums[i] = acc;
     if (it->type == ITEM_BOX) {
       acc.width += (double)it->width;
+      acc.boxes += (double)it->width;
     } else if (it->type == ITEM_GLUE) {
       acc.width += (double)it->width;
       acc.stretch += (double)glue_stretch(it);
@@ -194,8 +197,10 @@ static void measure(const struct breaker *b, size_t from, size_t pos,
     m->stretch = b->p->ragged_stretch > 0 ? (double)b->p->ragged_stretch : 0;
     m->shrink = 0;
   } else {
-    m->stretch = z->stretch - a->stretch;
-    m->shrink = z->shrink - a->shrink;
+    /* font expansion: the letters give a little too, in proportion */
+    double give = b->p->expansion * (z->boxes - a->boxes);
+    m->stretch = z->stretch - a->stretch + give;
+    m->shrink = z->shrink - a->shrink + give;
   }
   /* An assumed final break brings its own \parfillskip. */
   m->fil = z->fil > a->fil || pos == b->n;

@@ -39,6 +39,8 @@ struct lb_params {
   double adj_demerits;           /* 10000 */
   bool ragged;
   hu_t ragged_stretch; /* right-side stretch per line when ragged */
+  double expansion;    /* justified only: boxes stretch and shrink by this
+                          fraction of their width too (font expansion) */
 };
 
 void lb_params_default(struct lb_params *p, hu_t line_width);

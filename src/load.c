@@ -105,6 +105,9 @@
  *     paragraph_space: 8pt              optional, default leading / 2
  *     min_size: 12pt                    optional, default 12pt; size must
  *                                       not be below it
+ *     expansion: 2%                     optional, default 0%: how much the
+ *                                       letters of a justified line may be
+ *                                       widened or narrowed (0% to 5%)
  *   headings: {title, subtitle, h1, h2}  optional font sizes; defaults
  *                                       1.7, 1.2, 1.35 and 1.15 x text size
  *   footer: {size}                    optional; default 0.85 x text size,
@@ -431,6 +434,26 @@ static bool h_length_pos(void *ctx, void *dst, const struct yr_node *k,
 static bool h_font_size(void *ctx, void *dst, const struct yr_node *k,
                         const struct yr_node *v) {
   return get_font_size(ctx, k, v, dst);
+}
+
+/* "2%" -> 0.02; at most 5%: more visibly distorts the letters. */
+static bool h_expansion(void *ctx, void *dst, const struct yr_node *k,
+                        const struct yr_node *v) {
+  struct loader *L = ctx;
+  size_t n = strlen(v->str);
+  char num[32];
+  double pct;
+  if (n < 2 || n >= sizeof num || v->str[n - 1] != '%' ||
+      (memcpy(num, v->str, n - 1), num[n - 1] = '\0', !parse_decimal(num, &pct)) ||
+      pct < 0 || pct > 5) {
+    diag_error(L->d, v->pos,
+               "'%s' is not a valid %s (expected a percentage from 0%% to 5%%, "
+               "e.g. 2%%)",
+               v->str, k->str);
+    return false;
+  }
+  *(double *)dst = pct / 100.0;
+  return true;
 }
 
 /* ---- handout: top-level fields ----------------------------------------------
@@ -1503,6 +1526,8 @@ struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
        offsetof(struct pagedef, paragraph_space)},
       {"min_size", YR_SCALAR, false, h_font_size,
        offsetof(struct pagedef, min_body_size)},
+      {"expansion", YR_SCALAR, false, h_expansion,
+       offsetof(struct pagedef, expansion)},
   };
   static const struct yr_field heading_fields[] = {
       {"title", YR_SCALAR, false, h_font_size,

@@ -55,6 +55,8 @@ struct pg_op {
   const struct item *items; /* the line's items, drawn in order */
   size_t nitems;
   double ratio;       /* glue set ratio (lb_glue_width) */
+  double scale;       /* horizontal scale of the boxes' glyphs (font
+                         expansion of justified lines); 0 or 1 = none */
   bool hyphen;        /* draw a hyphen after the last box */
 
   /* PG_RECT */

@@ -52,6 +52,9 @@ struct pagedef {
   bool hyphenate;
   const char *hyphen_language; /* "en-US": libhyphen dictionary */
   hu_t paragraph_space; /* vertical space between blocks */
+  double expansion;     /* justified lines: glyphs may widen or narrow by up
+                           to this fraction (0.02 = 2%), as pdfTeX's font
+                           expansion; 0 = off */
 
   int title_size, subtitle_size, h1_size, h2_size; /* cpt */
   int footer_size;                                  /* cpt */

@@ -703,6 +703,11 @@ static bool draw_text(struct rctx *c, const struct pg_op *op) {
   strbuf_putc(&c->buf, ' ');
   put_pt(&c->buf, op->y);
   strbuf_puts(&c->buf, " Td\n");
+  /* font expansion: glyphs (and their kerning) widen by scale; Tz scales
+   * every displacement, so glue adjustments are divided by it below */
+  bool scaled = op->scale > 0 && op->scale != 1.0;
+  double scale = scaled ? op->scale : 1.0;
+  if (scaled) strbuf_printf(&c->buf, "%.3f Tz\n", 100.0 * scale);
 
   for (size_t i = 0; i < op->nitems; i++) {
     const struct item *it = &op->items[i];
@@ -727,7 +732,8 @@ static bool draw_text(struct rctx *c, const struct pg_op *op) {
       if (!tj_run(&t, face, size, 0, false)) return false;
       tj_glyph(&t, 0x20);
       hu_t space = (hu_t)font_advance(c->fs->face[face], 0x20) * size;
-      t.pending += lb_glue_width(it, op->ratio) - space;
+      hu_t glue = lb_glue_width(it, op->ratio);
+      t.pending += (scaled ? (hu_t)((double)glue / scale) : glue) - space;
     }
   }
   /* the kern after the last character belonged to the next line's text */
@@ -745,7 +751,8 @@ static bool draw_text(struct rctx *c, const struct pg_op *op) {
     tj_glyph(&t, 0x20);
   }
   tj_end(&t, false);
-  strbuf_puts(&c->buf, "ET\n");
+  /* Tz belongs to the text state, which outlives ET */
+  strbuf_puts(&c->buf, scaled ? "100 Tz\nET\n" : "ET\n");
   return true;
 }
 

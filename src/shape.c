@@ -78,6 +78,7 @@ void set_linebreaks_utf8(const unsigned char *s, size_t len, const char *lang, c
 #define PEN_EXHYPHEN 50 /* \exhyphenpenalty: after - – — / */
 #define PEN_ZWSP 0      /* after U+200B: the author asked for a break here */
 #define PEN_OTHER 50    /* any other UAX #14 opportunity not at a space */
+#define PEN_URL 100     /* inside a web or email address shown as text */
 #define HYPH_MIN_LETTERS 5
 
 /* libunibreak 1.1 builds its lookup tables in init_linebreak(), which is
@@ -402,6 +403,8 @@ static void emit_penalty(struct shaper *s, size_t i, int penalty, bool flagged, 
   it->link = sp->url;
 }
 
+static bool address_break(const struct shaper *s, size_t i);
+
 static void emit(struct shaper *s) {
   const int size = s->st->size;
   long box = -1; /* index of the open box item */
@@ -517,6 +520,9 @@ static void emit(struct shaper *s) {
     } else if (c->hyph) {
       box = -1;
       emit_penalty(s, i, PEN_HYPHEN, true, true);
+    } else if (!keep && address_break(s, i)) {
+      box = -1;
+      emit_penalty(s, i, PEN_URL, false, false);
     }
   }
 
@@ -539,6 +545,29 @@ static void emit(struct shaper *s) {
   g->stretch = ITEM_FIL;
   struct item *e = push_item(s, ITEM_PENALTY);
   e->penalty = -ITEM_INF_PENALTY;
+}
+
+/* Whether the text of a link span is itself an address (a URL or an email
+ * shown as text), which UAX #14 leaves almost unbreakable. */
+static bool span_is_address(const struct doc_span *sp) {
+  if (!sp->url || (sp->flags & SPAN_KEEP)) return false;
+  for (size_t i = 0; i < sp->len; i++)
+    if (sp->text[i] == '@' || (sp->text[i] == ':' && i + 2 < sp->len &&
+                               sp->text[i + 1] == '/' && sp->text[i + 2] == '/'))
+      return true;
+  return sp->len > 4 && memcmp(sp->text, "www.", 4) == 0;
+}
+
+/* Extra breaks inside an address, as typographers set URLs: after '@' and
+ * after '/' sequences, before '.', '?', '&', '=' and '#'; never inside the
+ * scheme ("https://") nor before the final character. */
+static bool address_break(const struct shaper *s, size_t i) {
+  const struct ch *c = &s->chs[i], *n = &s->chs[i + 1];
+  if (c->span != n->span || !span_is_address(&s->in->spans[c->span])) return false;
+  if (i + 2 >= s->n || s->chs[i + 2].span != c->span) return false;
+  if (c->cp == '@') return true;
+  if (c->cp == '/' && n->cp != '/' && i > 0 && s->chs[i - 1].cp != ':') return true;
+  return n->cp == '.' || n->cp == '?' || n->cp == '&' || n->cp == '=' || n->cp == '#';
 }
 
 /* ---- entry points --------------------------------------------------------- */

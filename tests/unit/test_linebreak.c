@@ -672,6 +672,36 @@ static void test_robust(void) {
   INT_EQ(bad, 0, "20000 random item lists: well-formed lines");
 }
 
+/* Font expansion: the boxes give e x their width, so a line's ratio is its
+ * shortfall over (glue stretch + e x box width), and the optimum may change
+ * to lines that were too loose before. */
+static void test_expansion(struct arena *a) {
+  const char *text = "aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee";
+  struct item *it;
+  size_t n = build(a, text, true, &it);
+  struct lb_params p = params(24);
+  struct lb_line *plain, *expanded;
+  size_t n0 = linebreak(it, n, &p, a, &plain);
+  p.expansion = 0.02;
+  size_t n1 = linebreak(it, n, &p, a, &expanded);
+  INT_EQ(n1, n0, "same number of lines with expansion");
+  hu_t boxes = 0, stretch = 0;
+  for (size_t i = expanded[0].start; i < expanded[0].end; i++) {
+    if (it[i].type == ITEM_BOX) boxes += it[i].width;
+    if (it[i].type == ITEM_GLUE) stretch += it[i].stretch;
+  }
+  hu_t shortfall = p.line_width - natural(it, &expanded[0]);
+  double want = (double)shortfall / ((double)stretch + 0.02 * (double)boxes);
+  OK(fabs(expanded[0].ratio - want) < 1e-9, "ratio %.6f = shortfall / (stretch + e boxes) %.6f",
+     expanded[0].ratio, want);
+  OK(expanded[0].ratio < plain[0].ratio, "expansion makes the first line less loose (%.3f < %.3f)",
+     expanded[0].ratio, plain[0].ratio);
+  p.ragged = true;
+  struct lb_line *ragged;
+  linebreak(it, n, &p, a, &ragged);
+  OK(ragged[0].ratio == 0, "ragged lines are never expanded");
+}
+
 int main(void) {
   struct arena *a = arena_new();
   test_defaults();
@@ -687,6 +717,7 @@ int main(void) {
   test_ragged(a);
   test_long(a);
   test_robust();
+  test_expansion(a);
   arena_free(a);
   return harness_done();
 }
