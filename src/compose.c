@@ -30,6 +30,8 @@ struct composer {
   struct diag *d;
   struct galley *g;
   size_t cap_chunks, cap_elems, cap_outlines;
+  const struct site *site; /* the clinic profile; NULL: no clinic parts */
+  bool ragged; /* set text ragged and unhyphenated in any layout (title) */
 };
 
 /* An arena-backed growable array: old storage is left in the arena. */
@@ -129,20 +131,20 @@ static bool set_text(struct composer *c, const struct doc_inline *in,
       .size = ts->size,
       .color = ts->color,
       .link_color = pd->colors.link,
-      .hyphenate = pd->hyphenate,
+      .hyphenate = pd->hyphenate && !c->ragged,
   };
   struct item_list list;
-  if (!shape_inline(in, &st, c->fs, pd->hyphenate ? c->hy : NULL, c->arena,
+  if (!shape_inline(in, &st, c->fs, st.hyphenate ? c->hy : NULL, c->arena,
                     c->d, &list))
     return false;
   struct lb_params p;
   lb_params_default(&p, width);
-  p.ragged = pd->align == ALIGN_LEFT;
+  p.ragged = pd->align == ALIGN_LEFT || c->ragged;
   /* Justified text: TeX's \tolerance=200 (r <= 1.26) rather than the
    * breaker's general default of 2, so a loose line loses to hyphenating;
    * paragraphs with no such solution still get the emergency pass. */
   if (!p.ragged) p.tolerance = 1.26;
-  if (!p.ragged && pd->hyphenate) p.pretolerance = -1;
+  if (!p.ragged && st.hyphenate) p.pretolerance = -1;
   if (!p.ragged) p.expansion = pd->expansion;
   out->expansion = p.expansion;
   out->items = list.items;
@@ -492,6 +494,7 @@ static bool compose_callout(struct composer *c, const struct doc_block *b) {
       chunk_add(c, height, para_gap(c) * 3 / 2, b->pos, "call-out box");
   ch->ops = box.ops;
   ch->nops = box.n;
+  if (b->callout == CALLOUT_URGENT) ch->flags |= CHUNK_URGENT;
   return true;
 }
 
@@ -672,15 +675,116 @@ static bool compose_qr(struct composer *c, const struct doc_block *b) {
 
 /* ---- the leaflet's fixed parts ----------------------------------------- */
 
-static bool compose_title(struct composer *c) {
+#define LOGO_HEIGHT_MM 14.0
+
+/* A span of clinic-profile text, placed at the profile's value so that an
+ * error in it (a missing glyph) points there. */
+static struct doc_inline site_inline(struct composer *c, const char *var,
+                                     const char *text, unsigned flags) {
+  struct doc_inline in = plain_inline(c, text, flags);
+  const struct site_var *v = site_lookup(c->site, var);
+  if (v) in.spans[0].pos = v->pos;
+  return in;
+}
+
+/* The clinic's logo, LOGO_HEIGHT_MM high (aspect kept, never wider than the
+ * column), right-aligned: beside the title when that leaves the title at
+ * least 3/5 of the column, else on a row of its own above it.  Returns the
+ * op to place (the caller puts it into the first title chunk) or NULL. */
+static struct pg_op logo_op(struct composer *c, bool *beside, hu_t *title_w) {
+  const struct site *s = c->site;
+  struct pg_op op = {0};
+  *beside = false;
+  *title_w = c->g->width;
+  if (!s || !s->logo || !s->logo_px_w || !s->logo_px_h) return op;
+  hu_t h = HU_FROM_MM(LOGO_HEIGHT_MM);
+  hu_t w = (hu_t)((double)h * s->logo_px_w / s->logo_px_h);
+  if (w > c->g->width) {
+    w = c->g->width;
+    h = (hu_t)((double)w * s->logo_px_h / s->logo_px_w);
+  }
+  hu_t gap = (hu_t)c->pd->body_size * 1000; /* 1 em */
+  *beside = c->g->width - w - gap >= c->g->width * 3 / 5;
+  if (*beside) *title_w = c->g->width - w - gap;
+  int fig = elem_add(c, ROLE_FIGURE, 0);
+  c->g->elems[fig].alt = arena_printf(c->arena, "%s logo", s->name);
+  op.kind = PG_IMAGE;
+  op.elem = fig;
+  op.fill = op.stroke = PG_NO_COLOR;
+  op.x = c->g->width - w, op.y = h, op.w = w, op.h = h;
+  op.path = s->logo;
+  return op;
+}
+
+/* The clinic's name and department under the title, and for a demo profile
+ * a warning that the details are not real. */
+static bool compose_clinic_line(struct composer *c) {
+  const struct site *s = c->site;
+  if (!s) return true;
+  struct doc_inline parts[2];
+  size_t n = 0;
+  parts[n++] = site_inline(c, "clinic.name", s->name, SPAN_BOLD);
+  if (s->department)
+    parts[n++] = site_inline(
+        c, "clinic.department",
+        arena_printf(c->arena, ", %s", s->department), 0);
+  struct doc_inline line = concat_inline(c, parts, n);
+  struct text_style ts = {FONT_REGULAR, c->pd->body_size, c->pd->colors.heading};
+  struct text_lines tl;
+  if (!set_text(c, &line, &ts, c->g->width, &tl)) return false;
+  lines_as_chunks(c, &tl, 0, para_gap(c) / 2, elem_add(c, ROLE_P, 0),
+                  line.spans[0].pos, "clinic name");
+  keep_last(c);
+  if (!s->demo) return true;
+  struct doc_block *para = arena_alloc(c->arena, sizeof *para);
+  para->kind = DOC_PARA;
+  para->text = plain_inline(
+      c, "Demo leaflet: the clinic details are examples, not real.", SPAN_BOLD);
+  para->pos = c->doc->pos;
+  struct doc_block box = {0};
+  box.kind = DOC_CALLOUT;
+  box.callout = CALLOUT_WARNING;
+  box.children = para;
+  box.nchildren = 1;
+  box.pos = c->doc->pos;
+  if (!compose_callout(c, &box)) return false;
+  keep_last(c);
+  return true;
+}
+
+/* Logo, title, subtitle, clinic line (and demo warning), then a rule. */
+static bool title_block(struct composer *c) {
   const struct doc *doc = c->doc;
   struct text_style ts = {FONT_BOLD, c->pd->title_size, c->pd->colors.heading};
   struct text_lines tl;
+  bool beside;
+  hu_t title_w;
+  struct pg_op logo = logo_op(c, &beside, &title_w);
+  if (logo.path && !beside) { /* a row of its own */
+    struct galley_chunk *ch = chunk_add(c, logo.h, 0, doc->pos, "logo");
+    struct opbuf b = {0};
+    *op_add(c, &b, PG_IMAGE, logo.elem) = logo;
+    ch->ops = b.ops;
+    ch->nops = b.n;
+    ch->keep_with_next = true;
+  }
   struct doc_inline title = plain_inline(c, doc->title, 0);
-  if (!set_text(c, &title, &ts, c->g->width, &tl)) return false;
+  if (!set_text(c, &title, &ts, title_w, &tl)) return false;
   int h1 = elem_add(c, ROLE_H1, 0);
+  size_t first = c->g->nchunks;
   lines_as_chunks(c, &tl, 0, 0, h1, doc->pos, "title");
   keep_last(c);
+  if (logo.path && beside && c->g->nchunks > first) {
+    /* into the first title line; the block is made at least as tall */
+    struct galley_chunk *ch = &c->g->chunks[first];
+    struct opbuf b = {ch->ops, ch->nops, ch->nops};
+    *op_add(c, &b, PG_IMAGE, logo.elem) = logo;
+    ch->ops = b.ops;
+    ch->nops = b.n;
+    hu_t tall = 0;
+    for (size_t i = first; i < c->g->nchunks; i++) tall += c->g->chunks[i].height;
+    if (tall < logo.h) c->g->chunks[c->g->nchunks - 1].height += logo.h - tall;
+  }
   if (doc->subtitle) {
     struct text_style ss = {FONT_REGULAR, c->pd->subtitle_size,
                             c->pd->colors.heading};
@@ -688,7 +792,9 @@ static bool compose_title(struct composer *c) {
     if (!set_text(c, &sub, &ss, c->g->width, &tl)) return false;
     lines_as_chunks(c, &tl, 0, para_gap(c) / 3, elem_add(c, ROLE_P, 0),
                     doc->pos, "subtitle");
+    keep_last(c);
   }
+  if (!compose_clinic_line(c)) return false;
   /* a rule under the title block */
   struct opbuf b = {0};
   struct pg_op *rule = op_add(c, &b, PG_RECT, -1);
@@ -701,6 +807,15 @@ static bool compose_title(struct composer *c) {
   ch->ops = b.ops;
   ch->nops = b.n;
   return true;
+}
+
+/* The title block is set ragged and unhyphenated in every layout: a
+ * justified two-line title in large type spreads its few words apart. */
+static bool compose_title(struct composer *c) {
+  c->ragged = true;
+  bool ok = title_block(c);
+  c->ragged = false;
+  return ok;
 }
 
 /* The main message, first and boxed (CDC Clear Communication Index 1-3). */
@@ -744,6 +859,62 @@ static struct doc_block heading_block(struct composer *c, const char *text) {
   return h;
 }
 
+/* "tel:02079460000" from a phone number as written. */
+static const char *tel_url(struct composer *c, const char *phone) {
+  char *u = arena_printf(c->arena, "tel:%s", phone);
+  size_t o = 4;
+  for (size_t i = 4; u[i]; i++)
+    if ((u[i] >= '0' && u[i] <= '9') || u[i] == '+') u[o++] = u[i];
+  u[o] = '\0';
+  return u;
+}
+
+/* One "Label: value" line of the contact section; the value is a link when
+ * url is set and stays on one line when short. */
+static bool contact_line(struct composer *c, const char *label, const char *var,
+                         const char *value, const char *url, unsigned flags,
+                         bool first, bool last) {
+  struct doc_inline parts[2];
+  parts[0] = site_inline(c, var, label, flags);
+  parts[1] = site_inline(c, var, value,
+                         flags | (strlen(value) <= 40 ? SPAN_KEEP : 0));
+  parts[1].spans[0].url = url;
+  struct doc_inline line = concat_inline(c, parts, 2);
+  struct text_style ts;
+  struct text_lines tl;
+  if (!set_text(c, &line, body_style(c, &ts), c->g->width, &tl)) return false;
+  hu_t before = first ? para_gap(c) : para_gap(c) / 3;
+  lines_as_chunks(c, &tl, 0, before, elem_add(c, ROLE_P, 0), line.spans[0].pos,
+                  "contact line");
+  if (!last) keep_last(c); /* the contact details stay together */
+  return true;
+}
+
+/* "Contact us": the clinic's lines, address, website and email, from the
+ * profile (only the fields it has). */
+static bool compose_contact(struct composer *c) {
+  const struct site *s = c->site;
+  if (!s) return true;
+  struct doc_block h = heading_block(c, "Contact us");
+  if (!compose_heading(c, &h)) return false;
+  bool more = s->address || s->website || s->email;
+  bool ok = contact_line(c, "24-hour line: ", "clinic.phone_24h", s->phone_24h,
+                         tel_url(c, s->phone_24h), SPAN_BOLD, true, false);
+  ok = contact_line(c, "Office hours: ", "clinic.phone_office", s->phone_office,
+                    tel_url(c, s->phone_office), 0, false, !more) && ok;
+  if (s->address)
+    ok = contact_line(c, "Address: ", "clinic.address", s->address, NULL, 0,
+                      false, !s->website && !s->email) && ok;
+  if (s->website)
+    ok = contact_line(c, "Website: ", "clinic.website", s->website, s->website,
+                      0, false, !s->email) && ok;
+  if (s->email)
+    ok = contact_line(c, "Email: ", "clinic.email", s->email,
+                      arena_printf(c->arena, "mailto:%s", s->email), 0, false,
+                      true) && ok;
+  return ok;
+}
+
 /* "Sources": a numbered list of title, publisher and linked address. */
 static bool compose_sources(struct composer *c) {
   const struct doc *doc = c->doc;
@@ -758,7 +929,11 @@ static bool compose_sources(struct composer *c) {
     const struct doc_source *s = &doc->sources[i];
     struct doc_inline parts[4];
     size_t n = 0;
-    parts[n++] = plain_inline(c, arena_printf(c->arena, "%s.", s->title), 0);
+    /* "Title." unless the title ends in its own punctuation ("...?") */
+    size_t tl = strlen(s->title);
+    bool punct = tl && strchr(".?!", s->title[tl - 1]);
+    parts[n++] = plain_inline(
+        c, punct ? s->title : arena_printf(c->arena, "%s.", s->title), 0);
     if (s->publisher)
       parts[n++] = plain_inline(c, arena_printf(c->arena, " %s.", s->publisher), 0);
     if (s->url) {
@@ -775,41 +950,215 @@ static bool compose_sources(struct composer *c) {
   return compose_list(c, &f, &list, 0, c->g->width, 0, 0);
 }
 
-/* "About this leaflet": version, dates, owner, what it was checked against. */
+/* "About this leaflet": version, dates, owner, what it was checked against,
+ * other formats and (from the clinic profile) how to give feedback. */
 static bool compose_about(struct composer *c) {
   const struct doc *doc = c->doc;
   struct doc_block h = heading_block(c, "About this leaflet");
   if (!compose_heading(c, &h)) return false;
-  const char *lines[4] = {
+  const char *lines[6] = {
       arena_printf(c->arena, "Version %s, published %s.", doc->version,
                    long_date(c, doc->published)),
       arena_printf(c->arena, "Next review due by %s.", long_date(c, doc->review_by)),
       arena_printf(c->arena, "Written by %s.", doc->owner),
       arena_printf(c->arena, "Checked against: %s.", doc->reviewed_against),
+      "Other formats: large print, email or audio on request.",
+      c->site ? c->site->feedback : NULL,
   };
+  size_t n = lines[5] ? 6 : 5;
   struct doc_block list = {0};
   list.kind = DOC_LIST;
-  list.nitems = 4;
-  list.items = arena_alloc(c->arena, 4 * sizeof *list.items);
-  for (size_t i = 0; i < 4; i++) {
-    list.items[i].text = plain_inline(c, lines[i], 0);
-    list.items[i].pos = doc->pos;
+  list.nitems = n;
+  list.items = arena_alloc(c->arena, n * sizeof *list.items);
+  for (size_t i = 0; i < n; i++) {
+    list.items[i].text = i == 5 ? site_inline(c, "clinic.feedback", lines[i], 0)
+                                : plain_inline(c, lines[i], 0);
+    list.items[i].pos = list.items[i].text.spans[0].pos;
   }
   struct flow f = {NULL, 0};
   return compose_list(c, &f, &list, 0, c->g->width, 0, 0);
 }
 
-bool compose_doc(const struct doc *doc, const struct pagedef *pd,
-                 struct fontset *fs, struct hyph *hy, hu_t column_width,
-                 struct arena *arena, struct diag *d, struct galley *out) {
+bool compose_doc(const struct doc *doc, const struct site *site,
+                 const struct pagedef *pd, struct fontset *fs, struct hyph *hy,
+                 hu_t column_width, struct arena *arena, struct diag *d,
+                 struct galley *out) {
   memset(out, 0, sizeof *out);
   out->width = column_width;
-  struct composer c = {doc, pd, fs, hy, arena, d, out, 0, 0, 0};
+  struct composer c = {doc, pd, fs, hy, arena, d, out, 0, 0, 0, site, false};
   elem_add(&c, ROLE_DOCUMENT, -1);
   bool ok = compose_title(&c) && compose_summary(&c);
   /* keep going after an error so that every problem is reported at once */
   for (size_t i = 0; i < doc->nblocks; i++)
     ok = compose_block(&c, &doc->blocks[i]) && ok;
-  ok = compose_sources(&c) && compose_about(&c) && ok;
+  ok = compose_contact(&c) && compose_sources(&c) && compose_about(&c) && ok;
+  return ok && !diag_has_errors(d);
+}
+
+/* ---- the wallet card (layout kind card) ---------------------------------- */
+
+/* The layout at body size `size` (cpt): every size and space scaled. */
+static struct pagedef card_scaled(const struct pagedef *pd, int size) {
+  struct pagedef t = *pd;
+  t.body_size = size;
+  t.leading = pd->leading * size / pd->body_size;
+  t.paragraph_space = pd->paragraph_space * size / pd->body_size;
+  t.title_size = pd->title_size * size / pd->body_size;
+  t.h2_size = pd->h2_size * size / pd->body_size;
+  return t;
+}
+
+
+/* The title: white on a band of the urgent colour across the top of the
+ * front, from the card's edges (and bleed) to a little below the text; in
+ * the urgent colour on the back.  One chunk. */
+static bool card_title(struct composer *c, const struct doc_card_side *side,
+                       bool front) {
+  const struct pagedef *pd = c->pd;
+  struct text_style ts = {FONT_BOLD, pd->title_size,
+                          front ? 0xFFFFFFu : pd->colors.urgent_border};
+  struct text_lines tl;
+  if (!set_text(c, &side->title, &ts, c->g->width, &tl)) return false;
+  struct opbuf b = {0};
+  hu_t th = (hu_t)tl.n * tl.height, pad = front ? pd->margin_top * 2 / 3 : 0;
+  if (front) {
+    struct pg_op *band = op_add(c, &b, PG_RECT, -1);
+    band->x = -pd->margin_left - pd->bleed;
+    band->w = pd->page_width + 2 * pd->bleed;
+    band->y = th + pad;
+    band->h = pd->margin_top + pd->bleed + th + pad;
+    band->fill = pd->colors.urgent_border;
+  }
+  int elem = elem_add(c, front ? ROLE_H1 : ROLE_H2, 0);
+  for (size_t i = 0; i < tl.n; i++)
+    line_op(c, &b, &tl, i, 0, (hu_t)i * tl.height + tl.baseline, elem);
+  struct galley_chunk *ch = chunk_add(c, th + pad, 0, side->pos, "card title");
+  ch->ops = b.ops;
+  ch->nops = b.n;
+  ch->keep_with_next = true;
+  if (!front) ch->flags |= CHUNK_NEW_PAGE;
+  return true;
+}
+
+/* One side at the composer's (scaled) layout: title, lines, note. */
+static bool card_side(struct composer *c, const struct doc_card_side *side,
+                      bool front) {
+  if (!card_title(c, side, front)) return false;
+  bool ok = true;
+  if (front) {
+    for (size_t i = 0; i < side->nlines; i++) {
+      struct text_style ts;
+      struct text_lines tl;
+      if (!set_text(c, &side->lines[i], body_style(c, &ts), c->g->width, &tl)) {
+        ok = false;
+        continue;
+      }
+      hu_t before = i == 0 ? para_gap(c) : para_gap(c) / 3;
+      lines_as_chunks(c, &tl, 0, before, elem_add(c, ROLE_P, 0),
+                      side->pos, "card line");
+    }
+  } else { /* the red flags, as a bulleted list */
+    struct doc_block list = {0};
+    list.kind = DOC_LIST;
+    list.pos = side->pos;
+    list.nitems = side->nlines;
+    list.items = arena_alloc(c->arena, side->nlines * sizeof *list.items);
+    for (size_t i = 0; i < side->nlines; i++) {
+      list.items[i].text = side->lines[i];
+      list.items[i].pos = side->lines[i].nspans ? side->lines[i].spans[0].pos
+                                                : side->pos;
+    }
+    struct flow f = {NULL, 0};
+    ok = compose_list(c, &f, &list, 0, c->g->width, 0, 0);
+  }
+  if (side->note.nspans) {
+    struct text_style ts;
+    struct text_lines tl;
+    if (set_text(c, &side->note, body_style(c, &ts), c->g->width, &tl))
+      lines_as_chunks(c, &tl, 0, para_gap(c), elem_add(c, ROLE_P, 0),
+                      side->pos, "card note");
+    else
+      ok = false;
+  }
+  return ok;
+}
+
+/* Height of chunks [from, nchunks) stacked from the top of a page. */
+static hu_t card_height(const struct galley *g, size_t from) {
+  hu_t h = 0;
+  for (size_t i = from; i < g->nchunks; i++)
+    h += (i == from ? 0 : g->chunks[i].space_before) + g->chunks[i].height;
+  return h;
+}
+
+/* Set a side at the largest size from the body size down to min_size, in
+ * 0.5 pt steps, at which it fits the card; else report it.  Trial sizes are
+ * set with diagnostics off, the final one with them on. */
+static bool card_fit(struct composer *c, const struct pagedef *pd,
+                     const struct doc_card_side *side, bool front) {
+  struct galley *g = c->g;
+  hu_t avail = pd->page_height - pd->margin_top - pd->margin_bottom;
+  size_t chunks0 = g->nchunks, elems0 = g->nelems;
+  struct diag *real = c->d;
+  struct diag quiet;
+  diag_init(&quiet, real->out);
+  FILE *devnull = fopen("/dev/null", "w");
+  if (devnull) quiet.out = devnull;
+  int floor = pd->min_body_size < pd->body_size ? pd->min_body_size
+                                                : pd->body_size;
+  int size = pd->body_size;
+  struct pagedef t;
+  for (;; size -= 50) {
+    if (size < floor) size = floor;
+    t = card_scaled(pd, size);
+    c->pd = &t;
+    c->d = &quiet;
+    bool ok = card_side(c, side, front);
+    hu_t h = card_height(g, chunks0);
+    g->nchunks = chunks0, g->nelems = elems0;
+    if (!ok || h <= avail || size == floor) break;
+  }
+  if (devnull) fclose(devnull);
+  c->d = real;
+  bool ok = card_side(c, side, front);
+  hu_t h = card_height(g, chunks0);
+  if (ok && h > avail) {
+    size_t need = g->nchunks - chunks0 - 1; /* one chunk per line */
+    hu_t fixed = g->chunks[chunks0].height; /* the title and the gaps */
+    for (size_t i = chunks0 + 1; i < g->nchunks; i++)
+      fixed += g->chunks[i].space_before;
+    long fit = (long)((avail - fixed) / t.leading);
+    if (fit < 0) fit = 0;
+    double mm = 25.4 / 72.0;
+    diag_error(real, side->pos,
+               "card %s of '%s' does not fit on an %.1f x %.1f mm card even at "
+               "%g pt: it takes %zu lines (expected at most %ld lines at "
+               "%g pt: shorten it)",
+               front ? "front" : "back", c->doc->id,
+               HU_TO_PT(pd->page_width) * mm, HU_TO_PT(pd->page_height) * mm,
+               size / 100.0, need, fit, size / 100.0);
+    ok = false;
+  }
+  c->pd = pd;
+  return ok;
+}
+
+bool compose_card(const struct doc *doc, const struct pagedef *pd,
+                  struct fontset *fs, struct arena *arena, struct diag *d,
+                  struct galley *out) {
+  memset(out, 0, sizeof *out);
+  out->width = pd->page_width - pd->margin_left - pd->margin_right;
+  if (!doc->card.present) {
+    diag_error(d, doc->pos,
+               "handout '%s' has no card: part (expected a card: part for "
+               "layout '%s')",
+               doc->id, pd->name);
+    return false;
+  }
+  struct composer c = {0};
+  c.doc = doc, c.pd = pd, c.fs = fs, c.arena = arena, c.d = d, c.g = out;
+  elem_add(&c, ROLE_DOCUMENT, -1);
+  bool ok = card_fit(&c, pd, &doc->card.front, true);
+  ok = card_fit(&c, pd, &doc->card.back, false) && ok;
   return ok && !diag_has_errors(d);
 }

@@ -27,9 +27,18 @@
 #include "diag.h"
 #include "util.h"
 
+struct patient; /* patients.h */
+
 enum doc_span_flag {
   SPAN_BOLD = 1 << 0, /* **bold** */
   SPAN_KEEP = 1 << 1, /* [[keep together]]: no line break anywhere inside */
+  SPAN_VAR = 1 << 2,  /* {{clinic.name}}: text is the variable's name; pos is
+                         the '{{'.  resolve.h replaces every one of these
+                         before compose sees the document */
+  SPAN_PATIENT = 1 << 3, /* text from a patient field ({{patient.*}} filled
+                         in by resolve): personal data, never quoted in a
+                         message unless diag->show_patient_data
+                         (diag_redact) */
 };
 
 struct doc_span {
@@ -60,6 +69,31 @@ enum doc_callout_kind { CALLOUT_INFO, CALLOUT_WARNING, CALLOUT_URGENT, CALLOUT__
 
 struct doc_block;
 
+/*
+ * A `when:` condition on a block or a section (when.h parses and evaluates
+ * it; the grammar is there).  A block is kept only if its condition and
+ * every enclosing one (outer: the section's, the subsection's, an include
+ * block's, a call-out's) hold; resolve drops the others.
+ */
+enum doc_when_op {
+  WHEN_NO_PATIENT, /* "no patient": a generic leaflet */
+  WHEN_IS_SET,     /* "patient.F is set" */
+  WHEN_IS,         /* "patient.F is VALUE" */
+  WHEN_CONTAINS,   /* "patient.F contains VALUE" */
+  WHEN__MAX
+};
+
+struct doc_when {
+  enum doc_when_op op;
+  bool negate;       /* "is not", "is not set", "does not contain" */
+  int field;         /* enum patient_field (patients.h); not for
+                        WHEN_NO_PATIENT */
+  const char *value; /* WHEN_IS, WHEN_CONTAINS: what is compared */
+  const char *text;  /* the condition as written (dumps) */
+  struct src_pos pos; /* the when: value */
+  const struct doc_when *outer; /* enclosing condition, or NULL */
+};
+
 struct doc_list_item {
   struct doc_inline text;
   struct doc_block *sublist; /* a DOC_LIST (never itself nested), or NULL */
@@ -69,6 +103,10 @@ struct doc_list_item {
 struct doc_block {
   enum doc_block_kind kind;
   struct src_pos pos;
+  const struct doc_when *when; /* NULL: always; else kept only when it
+                                  holds (with its outer conditions).  A
+                                  section's condition is on its heading and
+                                  every block of the section */
 
   int level;              /* DOC_HEADING: 1 or 2 */
   struct doc_inline text; /* HEADING, PARA; CALLOUT title (may be empty);
@@ -99,6 +137,23 @@ struct doc_source {
   struct src_pos pos;
 };
 
+/* One side of the wallet card (card: front: / back:). */
+#define DOC_CARD_MAX_LINES 6
+struct doc_card_side {
+  struct doc_inline title; /* required */
+  struct doc_inline *lines; /* 1..DOC_CARD_MAX_LINES */
+  size_t nlines;
+  struct doc_inline note;  /* optional (empty: none) */
+  struct src_pos pos;      /* the side's mapping, for "does not fit" */
+};
+
+/* The handout's card: part (layout kind card), ISO/IEC 7810 ID-1. */
+struct doc_card {
+  bool present;
+  struct doc_card_side front, back;
+  struct src_pos pos; /* the card: mapping */
+};
+
 struct doc {
   const char *path; /* the handout file as given */
   struct src_pos pos; /* start of the document mapping */
@@ -120,7 +175,15 @@ struct doc {
   struct doc_block *blocks; /* flattened sections, reading order */
   size_t nblocks;
 
-  struct arena *arena; /* owns everything above */
+  struct doc_card card; /* card.present: the handout has a card: part */
+
+  /* The patient this leaflet is for, set by resolve_doc_patient()
+   * (resolve.h); NULL: a generic leaflet.  Not owned: it points into the
+   * struct patient_list (patients.h), which must outlive the doc.  compose
+   * reads it for the "Prepared for" box. */
+  const struct patient *patient;
+
+  struct arena *arena; /* owns everything above except patient */
 };
 
 void doc_free(struct doc *doc); /* frees the arena and the struct */

@@ -96,7 +96,8 @@ void dump_lines(FILE *out, const struct galley *g) {
       fprintf(out, "%4zu %s%s r=%+.3f |", i, ch->keep_with_next ? "k" : "-",
               op->elem < 0 ? "a" : " ", op->ratio);
       line_text(out, op);
-      fputs("|\n", out);
+      /* a hyphen inserted by hyphenation, as opposed to one in the text */
+      fputs(op->hyphen ? "| inserted-hyphen\n" : "|\n", out);
     }
   }
 }

@@ -23,7 +23,9 @@
  *     filled on first use.  Code points above U+FFFF are looked up directly
  *     every time (libharu cannot draw them anyway; shape rejects them).
  *   - kern: open-addressing hash of (left, right) -> kern, filled on use.
- *     Keys are never removed; the table doubles at 1/2 load.
+ *     Keys are never removed; the table doubles at 1/2 load, and is emptied
+ *     when it holds KERN_CACHE_MAX pairs (a long-lived worker fed text in
+ *     many scripts would otherwise grow it without end).
  * The caches are written through pointers held by the (possibly const)
  * struct font; that is why a fontset is not thread safe (font.h).
  */
@@ -56,6 +58,7 @@ struct kern_cache {
   size_t cap;     /* power of two, or 0 before first use */
   size_t n;
 };
+#define KERN_CACHE_MAX ((size_t)1 << 20) /* pairs: 20 MB of table at most */
 #define KERN_KEY(l, r) (((uint64_t)1 << 63) | ((uint64_t)(l) << 32) | (uint64_t)(r))
 
 struct font {
@@ -181,6 +184,10 @@ static void kern_grow(struct kern_cache *k) {
 
 int font_kern(struct font *f, uint32_t left, uint32_t right) {
   struct kern_cache *k = &f->kern;
+  if (k->n >= KERN_CACHE_MAX) { /* start again rather than grow further */
+    memset(k->keys, 0, k->cap * sizeof *k->keys);
+    k->n = 0;
+  }
   if (k->n * 2 >= k->cap) kern_grow(k);
   uint64_t key = KERN_KEY(left, right);
   size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (k->cap - 1);
@@ -377,12 +384,17 @@ int fontset_pick(const struct fontset *fs, enum font_role role, uint32_t cp) {
  * retaining IDs would only make loca/hmtx larger), hinting dropped (the
  * TrueType instructions are over half of a DejaVu subset, the leaflets are
  * for print and viewers hint on their own; libharu 2.3.0 writes empty
- * cvt/fpgm/prep and qpdf, poppler and mupdf read the result; melanoma in a4
+ * cvt and fpgm and qpdf, poppler and mupdf read the result; melanoma in a4
  * went from 40.6 KB to 26.9 KB), glyph names
  * dropped (post version 3), name table cut to IDs 0-6.  Layout tables are
  * dropped: we kern ourselves, and libharu draws code points, never
- * substituted glyphs.  The output is a pure function of the input (same
- * face, same code points -> same bytes). */
+ * substituted glyphs.  A 3-byte 'prep' (push 0, pop: does nothing) is
+ * added: libharu 2.3.0 fails to save a font whose rewritten tables fill a
+ * whole number of its 4096-byte stream blocks when the last one it writes,
+ * 'prep', is empty (its checksum pass seeks to the very end of a full
+ * stream: "PDF library error 0x1033 while saving", about one subset in a
+ * thousand, first met with a wallet card).  The output is a pure function
+ * of the input (same face, same code points -> same bytes). */
 unsigned char *font_subset(const struct font *f, const uint32_t *cps, size_t n,
                            size_t *len_out) {
   static const hb_tag_t drop[] = {
@@ -405,6 +417,29 @@ unsigned char *font_subset(const struct font *f, const uint32_t *cps, size_t n,
   hb_face_t *sub = hb_subset_or_fail(f->hbface, in);
   hb_subset_input_destroy(in);
   if (!sub) return NULL;
+  /* the subset's tables plus the no-op 'prep' (see above) */
+  static const char prep[3] = {(char)0xB0, 0x00, 0x21}; /* PUSHB[0] 0; POP */
+  hb_blob_t *sub_blob = hb_face_reference_blob(sub);
+  hb_face_destroy(sub);
+  hb_face_t *parsed = hb_face_create(sub_blob, 0); /* a builder face cannot
+                                                      list its tables */
+  hb_blob_destroy(sub_blob);
+  hb_face_t *built = hb_face_builder_create();
+  hb_tag_t have[64];
+  unsigned nhave = sizeof have / sizeof *have;
+  hb_face_get_table_tags(parsed, 0, &nhave, have);
+  for (unsigned i = 0; i < nhave; i++) {
+    if (have[i] == HB_TAG('p', 'r', 'e', 'p')) continue;
+    hb_blob_t *t = hb_face_reference_table(parsed, have[i]);
+    hb_face_builder_add_table(built, have[i], t);
+    hb_blob_destroy(t);
+  }
+  hb_blob_t *pb = hb_blob_create(prep, sizeof prep, HB_MEMORY_MODE_READONLY,
+                                 NULL, NULL);
+  hb_face_builder_add_table(built, HB_TAG('p', 'r', 'e', 'p'), pb);
+  hb_blob_destroy(pb);
+  hb_face_destroy(parsed);
+  sub = built;
   hb_blob_t *blob = hb_face_reference_blob(sub);
   unsigned len = 0;
   const char *bytes = hb_blob_get_data(blob, &len);

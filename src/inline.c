@@ -19,8 +19,15 @@
  * tel:, without spaces.  Bold and keep may start or end inside link text;
  * spans carry independent flags, so any overlap is representable.
  *
+ * Variables: "{{" starts a variable, whose name runs to "}}" and is
+ * [a-z0-9_]+ parts joined by single dots.  It becomes one span of its own
+ * with SPAN_VAR (plus the bold, keep and link around it), whose text is the
+ * name and whose pos is the "{{", for resolve to replace.  Inside a link
+ * target the variables are checked the same way and left in the URL text.
+ *
  * Escapes: a backslash before ASCII punctuation gives that character
- * (\* \[ \] \~ \\ \( \) ...); any other backslash is an ordinary character.
+ * (\* \[ \] \~ \{ \\ \( \) ...); any other backslash is an ordinary
+ * character.
  */
 #include "inline.h"
 
@@ -50,6 +57,16 @@ struct iparse {
   size_t src_end;
   size_t anchor;
   bool open; /* a span is open */
+  struct pos_memo *memo; /* pos_at() */
+};
+
+/* pos_at()'s memo: the column of the last offset it was asked for, so that
+ * the spans of one long source line cost linear time in all, not quadratic
+ * (a 1 MB line of "\\*" has 300 000 spans). */
+struct pos_memo {
+  size_t anchor, off;
+  int col;
+  bool set;
 };
 
 /* The last anchor at or before off (binary search: a scalar with many
@@ -74,8 +91,14 @@ static struct src_pos pos_at(const struct iparse *p, size_t off) {
   size_t i = anchor_index(p, off);
   struct src_pos pos = p->anchors[i].pos;
   size_t a = p->anchors[i].offset;
-  if (off > a && pos.col > 0)
+  if (off > a && pos.col > 0) {
+    struct pos_memo *m = p->memo;
+    if (m && m->set && m->anchor == i && m->off >= a && m->off <= off)
+      pos.col = m->col, a = m->off; /* count on from the last one */
     pos.col += (int)utf8_count(p->text + a, off - a);
+    if (m)
+      *m = (struct pos_memo){i, off, pos.col, true};
+  }
   return pos;
 }
 
@@ -137,6 +160,82 @@ static bool find_link(const struct iparse *p, size_t i, size_t *close) {
   return true;
 }
 
+/* ---- variables ----------------------------------------------------------- */
+
+static bool var_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.';
+}
+
+/* Check the variable whose "{{" is at text[at]; on success [*name, *end) is
+ * the name and *end + 2 the offset after its "}}".  Errors name the exact
+ * character. */
+static bool scan_var(const struct iparse *p, size_t at, size_t limit,
+                     size_t *name, size_t *end) {
+  const char *t = p->text;
+  size_t s = at + 2, j = s;
+  while (j < limit && var_char(t[j]))
+    j++;
+  bool closed = j + 1 < limit && t[j] == '}' && t[j + 1] == '}';
+  if (!closed) {
+    bool later = false;
+    for (size_t k = j; k + 1 < limit && !later; k++)
+      later = t[k] == '}' && t[k + 1] == '}';
+    if (!later || j >= limit) {
+      diag_error(p->d, pos_at(p, at),
+                 "unclosed '{{' (expected '}}' after the variable name, like "
+                 "{{clinic.phone_24h}}; write \\{ for a literal '{')");
+      return false;
+    }
+    uint32_t cp = (unsigned char)t[j];
+    utf8_decode(t + j, limit - j, &cp);
+    char what[48];
+    diag_describe_char(cp, what, sizeof what);
+    diag_error(p->d, pos_at(p, j),
+               "character %s in a variable name (expected lower-case letters, "
+               "digits and '_' in parts joined by '.', like "
+               "{{clinic.phone_24h}})",
+               what);
+    return false;
+  }
+  if (j == s) {
+    diag_error(p->d, pos_at(p, at),
+               "empty variable '{{}}' (expected a name, like "
+               "{{clinic.phone_24h}})");
+    return false;
+  }
+  for (size_t k = s; k < j; k++) {
+    bool bad_dot = t[k] == '.' && (k == s || k + 1 == j || t[k + 1] == '.');
+    if (bad_dot) {
+      diag_error(p->d, pos_at(p, k),
+                 "bad variable name '%.*s' (expected parts of lower-case "
+                 "letters, digits and '_' joined by single dots, like "
+                 "clinic.phone_24h)",
+                 (int)(j - s), t + s);
+      return false;
+    }
+  }
+  *name = s;
+  *end = j;
+  return true;
+}
+
+/* {{name}} at text[at] to one SPAN_VAR span; *after is past the "}}". */
+static bool read_var(struct iparse *p, size_t at, size_t *after) {
+  size_t s, e;
+  if (!scan_var(p, at, p->len, &s, &e))
+    return false;
+  unsigned saved = p->flags;
+  p->flags |= SPAN_VAR;
+  p->src_end = (size_t)-1; /* always a span of its own */
+  emit(p, p->text + s, e - s, s, e);
+  p->spans[p->nspans - 1].pos = pos_at(p, at);
+  p->flags = saved;
+  p->src_end = (size_t)-1;
+  *after = e + 2;
+  return true;
+}
+
 static bool url_ok(const char *u, size_t n) {
   static const char *const schemes[] = {"https://", "http://",
                                         "mailto:", "tel:"};
@@ -180,7 +279,18 @@ static bool read_target(struct iparse *p, size_t open, size_t *after) {
       return false;
     }
   }
-  if (!url_ok(p->text + us, ue - us)) {
+  /* variables in the target: checked here, replaced by resolve, which also
+   * checks the scheme of a target that starts with one */
+  bool starts_var = ue - us >= 2 && p->text[us] == '{' && p->text[us + 1] == '{';
+  for (size_t k = us; k + 1 < ue; k++) {
+    if (p->text[k] == '{' && p->text[k + 1] == '{') {
+      size_t s, e;
+      if (!scan_var(p, k, ue, &s, &e))
+        return false;
+      k = e + 1;
+    }
+  }
+  if (!starts_var && !url_ok(p->text + us, ue - us)) {
     diag_error(p->d, pos_at(p, us),
                "bad link target '%.*s' (expected a URL starting with "
                "https://, http://, mailto: or tel:)",
@@ -203,6 +313,8 @@ bool inline_parse(struct arena *arena, const char *text, size_t len,
   p.nanchors = nanchors;
   p.d = d;
   p.src_end = (size_t)-1;
+  struct pos_memo memo = {0};
+  p.memo = &memo;
   p.match = match_brackets(text, len);
   out->spans = NULL;
   out->nspans = 0;
@@ -229,6 +341,13 @@ bool inline_parse(struct arena *arena, const char *text, size_t len,
       p.flags ^= SPAN_BOLD;
       bold_at = i;
       i += 2;
+      continue;
+    }
+    if (c == '{' && i + 1 < len && text[i + 1] == '{') {
+      if (!read_var(&p, i, &i)) {
+        ok = false;
+        break;
+      }
       continue;
     }
     if (c == '[') {

@@ -5,14 +5,18 @@
  *   [text](https://..)  a link (text may contain **bold**)
  *   [[0800 123 4567]]   keep together: never broken across lines
  *   ~                   a non-breaking space (U+00A0), as in TeX
- *   \*  \[  \]  \~  \\  the character itself
+ *   {{clinic.phone_24h}} a variable: one SPAN_VAR span holding the name
+ *                       (resolve.h gives it its value); also allowed inside
+ *                       a link target, where resolve replaces it
+ *   \*  \[  \]  \~  \{  \\  the character itself
  *
  * Input:  a UTF-8 scalar and a map from its byte offsets to source positions.
  * Output: struct doc_inline whose spans split at every change of style and at
  *         every source line, allocated from the given arena.
- * Errors: unclosed ** or [[, a [text]( without ), an empty link target, or a
- *         URL that is not http(s)/mailto/tel: reported through diag at the
- *         exact position; returns false.
+ * Errors: unclosed ** or [[, a [text]( without ), an empty link target, a
+ *         URL that is not http(s)/mailto/tel, an unclosed {{ or a bad
+ *         variable name: reported through diag at the exact position;
+ *         returns false.
  */
 #ifndef HANDOUT_INLINE_H
 #define HANDOUT_INLINE_H

@@ -14,10 +14,14 @@
 #include "dump.h"
 #include "font.h"
 #include "hyph.h"
+#include "impose.h"
 #include "load.h"
 #include "paginate.h"
 #include "pdffix.h"
 #include "render.h"
+#include "sha256.h"
+#include "resolve.h"
+#include "site.h"
 #include "util.h"
 
 const char *job_date_from_env(struct diag *d, char *buf, size_t size) {
@@ -122,9 +126,17 @@ struct layout_res {
   struct hyph *hy;
 };
 
+/* A clinic profile, by the name or path the job gave. */
+struct site_res {
+  char *key;
+  struct site *site;
+};
+
 struct job_cache {
   struct layout_res *v;
   size_t n, cap;
+  struct site_res *sites;
+  size_t nsites, capsites;
 };
 
 struct job_cache *job_cache_new(void) { return xcalloc(1, sizeof(struct job_cache)); }
@@ -141,6 +153,11 @@ void job_cache_free(struct job_cache *c) {
   if (!c) return;
   for (size_t i = 0; i < c->n; i++) layout_res_free(&c->v[i]);
   free(c->v);
+  for (size_t i = 0; i < c->nsites; i++) {
+    site_free(c->sites[i].site);
+    free(c->sites[i].key);
+  }
+  free(c->sites);
   free(c);
 }
 
@@ -163,6 +180,8 @@ static bool layout_res_load(struct layout_res *r, const char *layout, bool fonts
 /* Everything a job builds, released in one place. */
 struct job_state {
   struct doc *doc;
+  struct site *own_site;        /* used when there is no cache */
+  const struct site *site;      /* own_site, or an entry of the cache */
   struct layout_res own;        /* used when there is no cache */
   const struct layout_res *lay; /* own, or an entry of the cache */
   struct arena *arena;
@@ -171,6 +190,7 @@ struct job_state {
 
 static void job_state_free(struct job_state *s) {
   doc_free(s->doc);
+  site_free(s->own_site);
   layout_res_free(&s->own);
   arena_free(s->arena);
   free(s->raw);
@@ -201,19 +221,47 @@ static const struct layout_res *cached_layout(struct job_cache *c, const char *l
   return &c->v[c->n - 1];
 }
 
+/* The job's clinic profile from the cache, loading it if new (a profile
+ * that fails to load is not kept, so its errors show for each job). */
+static const struct site *cached_site(struct job_cache *c, const char *name,
+                                      const struct job_paths *paths,
+                                      struct diag *d) {
+  for (size_t i = 0; i < c->nsites; i++)
+    if (strcmp(c->sites[i].key, name) == 0) return c->sites[i].site;
+  struct site *site = load_site(name, paths->sites_dir, d);
+  if (!site) return NULL;
+  struct site_res *r = VEC_PUSH(c->sites, c->nsites, c->capsites);
+  r->key = xstrdup(name);
+  r->site = site;
+  return site;
+}
+
 static bool load_inputs(const struct job *job, const struct job_paths *paths,
                         struct job_cache *cache, struct job_state *s,
                         struct diag *d) {
   char *root = include_root(job->handout);
-  s->doc = load_handout(job->handout, root, d);
+  s->doc = job->handout_bytes
+               ? load_handout_mem(job->handout, job->handout_bytes,
+                                  job->handout_len, root, d)
+               : load_handout(job->handout, root, d);
   free(root);
+  const char *site = job->site ? job->site : SITE_DEFAULT;
+  if (cache)
+    s->site = cached_site(cache, site, paths, d);
+  else
+    s->site = s->own_site = load_site(site, paths->sites_dir, d);
+  if (s->doc && s->site &&
+      !resolve_doc_patient(s->doc, s->site, job->patient, d)) {
+    doc_free(s->doc);
+    s->doc = NULL;
+  }
   bool fonts = job->dump != DUMP_TREE;
   if (cache && fonts) {
     s->lay = cached_layout(cache, job->layout, paths, d);
   } else if (layout_res_load(&s->own, job->layout, fonts, paths, d)) {
     s->lay = &s->own;
   }
-  return s->doc && s->lay;
+  return s->doc && s->site && s->lay;
 }
 
 enum job_status job_run(const struct job *job, const struct job_paths *paths,
@@ -233,9 +281,12 @@ enum job_status job_run(const struct job *job, const struct job_paths *paths,
     goto out;
   }
   struct galley g;
-  if (!compose_doc(s.doc, pd, fs, s.lay->hy, paginate_column_width(pd),
-                   s.arena, d, &g))
-    goto out;
+  bool composed =
+      pd->kind == PAGEDEF_CARD
+          ? compose_card(s.doc, pd, fs, s.arena, d, &g)
+          : compose_doc(s.doc, s.site, pd, fs, s.lay->hy,
+                        paginate_column_width(pd), s.arena, d, &g);
+  if (!composed) goto out;
   phase(&pc, "compose");
   if (job->dump == DUMP_LINES) {
     dump_lines(job->dump_out, &g);
@@ -245,6 +296,12 @@ enum job_status job_run(const struct job *job, const struct job_paths *paths,
   const char *date = job->date ? job->date : date_from_doc(s.doc, s.arena);
   struct pg_doc pg;
   if (!paginate(&g, s.doc, pd, fs, date, s.arena, d, &pg)) goto out;
+  if ((job->impose || pd->sheet.always) &&
+      pd->sheet.imposition != IMPOSE_NONE) {
+    struct pg_doc sheets;
+    if (!impose_doc(&pg, pd, s.arena, d, &sheets)) goto out;
+    pg = sheets;
+  }
   phase(&pc, "paginate");
   if (job->dump == DUMP_PAGES) {
     dump_pages(job->dump_out, &pg);
@@ -258,9 +315,46 @@ enum job_status job_run(const struct job *job, const struct job_paths *paths,
   s.pdf = pdffix_finish(s.raw, raw_len, d, &len);
   if (!s.pdf) goto out;
   phase(&pc, "pdffix");
-  status = job_write_atomic(job->out_path, s.pdf, len, 0644, d) ? JOB_OK : JOB_IO;
+  if (job->result) {
+    job->result->pages = (int)pg.npages;
+    job->result->bytes = len;
+    sha256_hex(s.pdf, len, job->result->sha256);
+  }
+  if (job->pdf_out) { /* in memory: hand the PDF over */
+    *job->pdf_out = s.pdf;
+    *job->pdf_len = len;
+    s.pdf = NULL;
+    status = JOB_OK;
+    goto out;
+  }
+  status = job_write_atomic(job->out_path, s.pdf, len, job->mode ? job->mode : 0644, d)
+               ? JOB_OK
+               : JOB_IO;
   phase(&pc, "write");
 out:
   job_state_free(&s);
   return status;
+}
+
+unsigned char *job_render_mem(const char *name, const char *bytes, size_t len,
+                              const char *layout, const char *date,
+                              const struct job_paths *paths,
+                              struct job_cache *cache, struct diag *d,
+                              size_t *len_out) {
+  unsigned char *pdf = NULL;
+  size_t pdf_len = 0;
+  struct job job = {0};
+  job.handout = name;
+  job.layout = layout;
+  job.date = date;
+  job.handout_bytes = bytes ? bytes : "";
+  job.handout_len = len;
+  job.pdf_out = &pdf;
+  job.pdf_len = &pdf_len;
+  if (job_run(&job, paths, cache, d) != JOB_OK) {
+    free(pdf);
+    return NULL;
+  }
+  *len_out = pdf_len;
+  return pdf;
 }

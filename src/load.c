@@ -30,12 +30,25 @@
  *       publisher: ...             optional; text
  *       url: https://...           optional; http:// or https://
  *   sections:                    required; non-empty sequence of sections
+ *   card:                        optional; the wallet card (layout kind
+ *                                 card), ISO/IEC 7810 ID-1
+ *     front:                       required; a side:
+ *       title: INLINE                required
+ *       lines: [INLINE...]           required; 1 to DOC_CARD_MAX_LINES (6)
+ *       note: INLINE                 optional
+ *     back:                        required; a side, as front
  *
  *   section    := {heading: INLINE, body: [block...], sections:
  * [subsection...]} heading required, body and sections optional | {include:
  * common/FILE.yaml}   the file holds one section subsection := {heading:
  * INLINE, body: [block...]}  (two levels only) | {include: common/FILE.yaml}
  * the file holds one subsection
+ *
+ *   A section (either form) and a block may also have
+ *     when: "patient.treatment contains ipilimumab"
+ *   a condition (when.h): the section or block is printed only when it
+ *   holds.  A section's condition is stored on its heading and every block
+ *   in it (struct doc_when.outer chains nested ones); resolve drops them.
  *
  *   block := one mapping with exactly one of these keys:
  *     text: INLINE                      a paragraph
@@ -110,8 +123,37 @@
  *                                       widened or narrowed (0% to 5%)
  *   headings: {title, subtitle, h1, h2}  optional font sizes; defaults
  *                                       1.7, 1.2, 1.35 and 1.15 x text size
- *   footer: {size}                    optional; default 0.85 x text size,
- *                                       never below min_size
+ *   footer: {size, running}           optional; size default 0.85 x text
+ *                                       size, never below min_size; running:
+ *                                       true|false (default true): the
+ *                                       running footer (title, version,
+ *                                       "Page X of Y") on every page
+ *   kind: leaflet|card                optional, default leaflet; card: the
+ *                                       handout's card: part, front on page
+ *                                       1 and back on page 2 (compose.h)
+ *   panels:                           optional; a folded leaflet: a fixed
+ *                                       set of panels (page columns)
+ *     order: [{page: 1, column: 3}, ...]  required; the panels the text flows
+ *                                       through, in reading order (page 1-8,
+ *                                       column 1..columns, each panel once)
+ *     back: {page: 1, column: 2}        optional; the back cover: urgent
+ *                                       call-outs and "Contact us" go here
+ *   page_multiple: 4                  optional, 1-16, default 1: blank pages
+ *                                       are added at the end to make the page
+ *                                       count a multiple of this
+ *   sheet:                            optional; the printer's sheet that
+ *                                       --impose puts the pages on (impose.h)
+ *     size: A4                          required; a named size
+ *     orientation: portrait|landscape   optional
+ *     imposition: saddle-stitch|cards   required; saddle-stitch needs
+ *                                       page_multiple 4 and two pages side
+ *                                       by side on the sheet; cards needs
+ *                                       kind card
+ *     columns: 2, rows: 5               cards only, 1-10, default 1
+ *     gap: 4mm                          cards only, default 4mm
+ *     crop_marks: true|false            cards only, default true
+ *     always: true|false                optional, default false: impose even
+ *                                       without --impose
  *   colors: {text, heading, link, rule, info_bg, info_border, warning_bg,
  *            warning_border, urgent_bg, urgent_border}   optional, #RRGGBB
  *
@@ -135,6 +177,7 @@
 
 #include "image.h"
 #include "inline.h"
+#include "when.h"
 #include "yamlread.h"
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
@@ -155,7 +198,16 @@ struct loader {
   int nincludes;
   bool too_many;
 
+  size_t nblocks;     /* counted against LOAD_MAX_BLOCKS (bvec_push) */
+  bool too_many_blocks;
+  size_t nlinks;      /* counted against LOAD_MAX_LINKS (count_links) */
+  bool too_many_links;
+
   const char *dir; /* folder of the file being read ("" = current) */
+
+  /* The condition every block read now is under (a section's, an include
+   * or call-out block's when:), or NULL; see struct doc_when. */
+  const struct doc_when *when;
 };
 
 /* A growable array of blocks in the arena (old copies are left behind). */
@@ -164,8 +216,23 @@ struct bvec {
   size_t n, cap;
 };
 
+/* Every block of the handout passes here once, so this is where the
+ * LOAD_MAX_BLOCKS limit is counted: one for each block, plus its list items
+ * (nested ones too) and table rows (a call-out's blocks count themselves). */
 static void bvec_push(struct loader *L, struct bvec *bv,
                       const struct doc_block *b) {
+  size_t n = 1 + b->nrows;
+  for (size_t i = 0; i < b->nitems; i++)
+    n += 1 + (b->items[i].sublist ? b->items[i].sublist->nitems : 0);
+  L->nblocks += n;
+  if (L->nblocks > LOAD_MAX_BLOCKS && !L->too_many_blocks) {
+    L->too_many_blocks = true;
+    diag_error(L->d, b->pos,
+               "more than %d blocks in one handout (expected at most %d "
+               "headings, paragraphs, list items, table rows and other "
+               "blocks: split it into several leaflets)",
+               LOAD_MAX_BLOCKS, LOAD_MAX_BLOCKS);
+  }
   if (bv->n == bv->cap) {
     size_t cap = bv->cap ? bv->cap * 2 : 8;
     struct doc_block *v = arena_alloc(L->arena, cap * sizeof *v);
@@ -200,6 +267,25 @@ static bool get_text(struct loader *L, const struct yr_node *k,
   return true;
 }
 
+/* Count the links of a parsed text against LOAD_MAX_LINKS (each becomes
+ * an annotation per line it is set on).  The spans of one link share its
+ * url pointer, so a link in several styles counts once. */
+static bool count_links(struct loader *L, const struct doc_inline *in) {
+  for (size_t i = 0; i < in->nspans; i++) {
+    const struct doc_span *sp = &in->spans[i];
+    if (!sp->url || (i > 0 && in->spans[i - 1].url == sp->url))
+      continue;
+    if (++L->nlinks > LOAD_MAX_LINKS && !L->too_many_links) {
+      L->too_many_links = true;
+      diag_error(L->d, sp->pos,
+                 "more than %d links in one handout (expected at most %d)",
+                 LOAD_MAX_LINKS, LOAD_MAX_LINKS);
+      return false;
+    }
+  }
+  return true;
+}
+
 static bool get_inline(struct loader *L, const struct yr_node *k,
                        const struct yr_node *v, bool required,
                        struct doc_inline *out) {
@@ -208,7 +294,8 @@ static bool get_inline(struct loader *L, const struct yr_node *k,
     return false;
   }
   return inline_parse(L->arena, v->str, v->len, v->anchors, v->nanchors, L->d,
-                      out);
+                      out) &&
+         count_links(L, out);
 }
 
 /* Plain text: inline escapes and ~ are allowed, formatting is not. */
@@ -218,6 +305,13 @@ static bool get_plain(struct loader *L, const struct yr_node *k,
   if (!get_inline(L, k, v, true, &in))
     return false;
   for (size_t i = 0; i < in.nspans; i++) {
+    if (in.spans[i].flags & SPAN_VAR) {
+      diag_error(L->d, in.spans[i].pos,
+                 "variable '{{%.*s}}' in '%s' (expected plain text; variables "
+                 "work in the summary, the sections and the card)",
+                 (int)in.spans[i].len, in.spans[i].text, k->str);
+      return false;
+    }
     if (in.spans[i].flags || in.spans[i].url) {
       diag_error(L->d, in.spans[i].pos,
                  "formatting in '%s' (expected plain text without **, [[ ]] "
@@ -535,6 +629,11 @@ static bool h_sources(void *ctx, void *dst, const struct yr_node *k,
                k->str);
     return false;
   }
+  if (v->nitems > LOAD_MAX_SOURCES) {
+    diag_error(L->d, v->pos, "'%s' has %zu entries (expected at most %d)",
+               k->str, v->nitems, LOAD_MAX_SOURCES);
+    return false;
+  }
   doc->sources = arena_alloc(L->arena, v->nitems * sizeof *doc->sources);
   bool ok = true;
   for (size_t i = 0; i < v->nitems; i++) {
@@ -810,6 +909,11 @@ static bool parse_list(struct loader *L, const struct yr_node *k,
                k->str);
     return false;
   }
+  if (seq->nitems > LOAD_MAX_LIST_ITEMS) {
+    diag_error(L->d, seq->pos, "list has %zu items (expected at most %d)",
+               seq->nitems, LOAD_MAX_LIST_ITEMS);
+    return false;
+  }
   b->items = arena_alloc(L->arena, seq->nitems * sizeof *b->items);
   b->nitems = seq->nitems;
   bool ok = true;
@@ -878,7 +982,8 @@ static bool parse_cells(struct loader *L, const struct yr_node *row,
       continue;
     }
     if (!inline_parse(L->arena, cell->str, cell->len, cell->anchors,
-                      cell->nanchors, L->d, &cells[c]))
+                      cell->nanchors, L->d, &cells[c]) ||
+        !count_links(L, &cells[c]))
       ok = false;
   }
   return ok;
@@ -905,6 +1010,11 @@ static bool parse_table(struct loader *L, const struct yr_node *v,
   }
   if (!in.rows)
     return false;
+  if (in.rows->nitems > LOAD_MAX_TABLE_ROWS) {
+    diag_error(L->d, in.rows->pos, "table has %zu rows (expected at most %d)",
+               in.rows->nitems, LOAD_MAX_TABLE_ROWS);
+    return false;
+  }
   for (size_t r = 0; r < in.rows->nitems; r++)
     if (!yr_expect(L->d, in.rows->items[r], YR_SEQUENCE))
       return false;
@@ -912,6 +1022,12 @@ static bool parse_table(struct loader *L, const struct yr_node *v,
   if (ncols == 0) {
     diag_error(L->d, in.rows->items[0]->pos,
                "row 1 has no cells (expected at least one)");
+    return false;
+  }
+  if (ncols > LOAD_MAX_TABLE_COLUMNS) {
+    diag_error(L->d, in.header ? in.header->pos : in.rows->items[0]->pos,
+               "table has %zu columns (expected at most %d)", ncols,
+               LOAD_MAX_TABLE_COLUMNS);
     return false;
   }
   for (size_t r = 0; r < in.rows->nitems; r++) {
@@ -1006,6 +1122,20 @@ static bool parse_figure(struct loader *L, const struct yr_node *v, bool qr,
 }
 
 /* One block mapping; appends to out (several blocks for an include). */
+/* A when: value (when.h): on success L->when becomes the new condition,
+ * nested in the current one; the caller restores L->when afterwards. */
+static bool parse_when(struct loader *L, const struct yr_node *v) {
+  if (!yr_expect(L->d, v, YR_SCALAR))
+    return false;
+  const struct doc_when *w =
+      when_parse(L->arena, v->str, v->len, v->pos, v->anchors, v->nanchors,
+                 L->when, L->d);
+  if (!w)
+    return false;
+  L->when = w;
+  return true;
+}
+
 static void parse_block(struct loader *L, const struct yr_node *v,
                         bool in_callout, struct bvec *out) {
   if (v->kind != YR_MAPPING) {
@@ -1022,7 +1152,7 @@ static void parse_block(struct loader *L, const struct yr_node *v,
     return;
   }
   int which = -1;
-  const struct yr_node *key = NULL, *val = NULL;
+  const struct yr_node *key = NULL, *val = NULL, *when = NULL;
   bool any_known = false;
   for (size_t i = 0; i < v->npairs; i++)
     for (int bk = 0; bk < BK__MAX; bk++)
@@ -1031,12 +1161,21 @@ static void parse_block(struct loader *L, const struct yr_node *v,
   bool ok = true;
   for (size_t i = 0; i < v->npairs; i++) {
     const struct yr_node *k = v->pairs[i].key;
+    if (strcmp(k->str, "when") == 0) { /* a condition next to the block key */
+      when = v->pairs[i].value;
+      continue;
+    }
     int bk = 0;
     while (bk < BK__MAX && strcmp(k->str, block_keys[bk]) != 0)
       bk++;
     if (bk == BK__MAX) {
-      yr_unknown_key(L->d, k, any_known ? "key" : "block type", block_keys,
-                     BK__MAX);
+      static const char *const when_key[] = {"when"};
+      if (any_known && yr_suggest(k->str, when_key, 1))
+        diag_error(L->d, k->pos, "unknown key '%s' (did you mean 'when'?)",
+                   k->str);
+      else
+        yr_unknown_key(L->d, k, any_known ? "key" : "block type", block_keys,
+                       BK__MAX);
       ok = false;
       continue;
     }
@@ -1052,7 +1191,16 @@ static void parse_block(struct loader *L, const struct yr_node *v,
     key = k;
     val = v->pairs[i].value;
   }
+  if (which < 0 && ok && when) {
+    diag_error(L->d, v->pos,
+               "'when' without a block (expected one of: text, bullets, "
+               "numbered, callout, table, image, qr, include next to it)");
+    return;
+  }
   if (which < 0 || !ok)
+    return;
+  const struct doc_when *outer = L->when;
+  if (when && !parse_when(L, when))
     return;
   if (in_callout && which != BK_TEXT && which != BK_BULLETS &&
       which != BK_NUMBERED && which != BK_INCLUDE) {
@@ -1060,13 +1208,14 @@ static void parse_block(struct loader *L, const struct yr_node *v,
                "a %s is not allowed in a callout (expected text, bullets or "
                "numbered)",
                which == BK_QR ? "QR code" : block_keys[which]);
-    return;
+    goto done;
   }
   if (!yr_expect(L->d, val, block_kinds[which]))
-    return;
+    goto done;
 
   struct doc_block b = {0};
   b.pos = v->pos;
+  b.when = L->when;
   switch ((enum block_key)which) {
   case BK_TEXT:
     b.kind = DOC_PARA;
@@ -1099,13 +1248,15 @@ static void parse_block(struct loader *L, const struct yr_node *v,
                    yr_kind_name(inc.root));
       include_end(L, &inc);
     }
-    return;
+    goto done;
   }
   case BK__MAX:
-    return;
+    goto done;
   }
   if (ok)
     bvec_push(L, out, &b);
+done:
+  L->when = outer;
 }
 
 static void parse_blocks(struct loader *L, const struct yr_node *seq,
@@ -1118,7 +1269,7 @@ static void parse_blocks(struct loader *L, const struct yr_node *seq,
  * -------------------------------------------------------------------- */
 
 struct section_in {
-  const struct yr_node *heading, *body, *sections;
+  const struct yr_node *heading, *body, *sections, *when;
 };
 
 static bool h_too_deep(void *ctx, void *dst, const struct yr_node *k,
@@ -1139,28 +1290,35 @@ static void parse_section(struct loader *L, const struct yr_node *v, int level,
       {"body", YR_SEQUENCE, false, h_node, offsetof(struct section_in, body)},
       {"sections", YR_SEQUENCE, false, h_node,
        offsetof(struct section_in, sections)},
+      {"when", YR_SCALAR, false, h_node, offsetof(struct section_in, when)},
   };
   static const struct yr_field fields2[] = {
       {"heading", YR_SCALAR, true, h_node,
        offsetof(struct section_in, heading)},
       {"body", YR_SEQUENCE, false, h_node, offsetof(struct section_in, body)},
       {"sections", YR_ANY, false, h_too_deep, 0},
+      {"when", YR_SCALAR, false, h_node, offsetof(struct section_in, when)},
   };
+  const struct doc_when *outer = L->when;
   if (!yr_expect(L->d, v, YR_MAPPING))
     return;
 
   const struct yr_node *inc_val = yr_get(v, "include");
   if (inc_val) {
     for (size_t i = 0; i < v->npairs; i++) {
-      if (strcmp(v->pairs[i].key->str, "include") != 0) {
+      if (strcmp(v->pairs[i].key->str, "include") != 0 &&
+          strcmp(v->pairs[i].key->str, "when") != 0) {
         diag_error(L->d, v->pairs[i].key->pos,
                    "'%s' next to 'include' (expected 'include' alone in its "
-                   "mapping)",
+                   "mapping, or with 'when')",
                    v->pairs[i].key->str);
         return;
       }
     }
     if (!yr_expect(L->d, inc_val, YR_SCALAR))
+      return;
+    const struct yr_node *when = yr_get(v, "when");
+    if (when && !parse_when(L, when))
       return;
     static const struct yr_node include_key = {.str = "include"};
     struct incl inc;
@@ -1175,6 +1333,7 @@ static void parse_section(struct loader *L, const struct yr_node *v, int level,
                    yr_kind_name(inc.root));
       include_end(L, &inc);
     }
+    L->when = outer;
     return;
   }
 
@@ -1183,9 +1342,12 @@ static void parse_section(struct loader *L, const struct yr_node *v, int level,
     yr_dispatch(L->d, v, fields1, NELEM(fields1), L, &in);
   else
     yr_dispatch(L->d, v, fields2, NELEM(fields2), L, &in);
+  if (in.when)
+    parse_when(L, in.when); /* on error the section is read unconditioned */
   if (in.heading) {
     static const struct yr_node heading_key = {.str = "heading"};
     struct doc_block h = {0};
+    h.when = L->when;
     h.kind = DOC_HEADING;
     h.level = level;
     h.pos = in.heading->pos;
@@ -1202,6 +1364,7 @@ static void parse_section(struct loader *L, const struct yr_node *v, int level,
     for (size_t i = 0; i < in.sections->nitems; i++)
       parse_section(L, in.sections->items[i], 2, out);
   }
+  L->when = outer;
 }
 
 static bool h_sections(void *ctx, void *dst, const struct yr_node *k,
@@ -1224,10 +1387,94 @@ static bool h_sections(void *ctx, void *dst, const struct yr_node *k,
   return nerrors(L) == before;
 }
 
+/* ---- the wallet card
+ * -------------------------------------------------------------------- */
+
+static bool h_card_lines(void *ctx, void *dst, const struct yr_node *k,
+                         const struct yr_node *v) {
+  struct loader *L = ctx;
+  struct doc_card_side *side = dst;
+  if (v->nitems == 0) {
+    diag_error(L->d, v->pos,
+               "empty '%s' (expected 1 to %d short lines)", k->str,
+               DOC_CARD_MAX_LINES);
+    return false;
+  }
+  if (v->nitems > DOC_CARD_MAX_LINES) {
+    diag_error(L->d, v->items[DOC_CARD_MAX_LINES]->pos,
+               "%zu lines on one side of the card (expected at most %d: a "
+               "card has room for about %d short lines)",
+               v->nitems, DOC_CARD_MAX_LINES, DOC_CARD_MAX_LINES);
+    return false;
+  }
+  static const struct yr_node line_key = {.str = "line"};
+  side->lines = arena_alloc(L->arena, v->nitems * sizeof *side->lines);
+  bool ok = true;
+  for (size_t i = 0; i < v->nitems; i++) {
+    if (!yr_expect(L->d, v->items[i], YR_SCALAR) ||
+        !get_inline(L, &line_key, v->items[i], true, &side->lines[i]))
+      ok = false;
+  }
+  side->nlines = v->nitems;
+  return ok;
+}
+
+static bool h_card_side(void *ctx, void *dst, const struct yr_node *k,
+                        const struct yr_node *v) {
+  static const struct yr_field fields[] = {
+      {"title", YR_SCALAR, true, h_inline_req,
+       offsetof(struct doc_card_side, title)},
+      {"lines", YR_SEQUENCE, true, h_card_lines, 0},
+      {"note", YR_SCALAR, false, h_inline_req,
+       offsetof(struct doc_card_side, note)},
+  };
+  struct loader *L = ctx;
+  struct doc_card_side *side = dst;
+  (void)k;
+  side->pos = v->pos;
+  return yr_dispatch(L->d, v, fields, NELEM(fields), L, side);
+}
+
+/* card: {front: SIDE, back: SIDE}; SIDE := {title, lines, note}. */
+static bool h_card(void *ctx, void *dst, const struct yr_node *k,
+                   const struct yr_node *v) {
+  static const struct yr_field fields[] = {
+      {"front", YR_MAPPING, true, h_card_side,
+       offsetof(struct doc_card, front)},
+      {"back", YR_MAPPING, true, h_card_side, offsetof(struct doc_card, back)},
+  };
+  struct loader *L = ctx;
+  struct doc_card *card = dst;
+  (void)k;
+  card->pos = v->pos;
+  card->present = yr_dispatch(L->d, v, fields, NELEM(fields), L, card);
+  return card->present;
+}
+
+/* The top file's node tree: read from path, or, when bytes is not NULL,
+ * from bytes[0..len) already in memory (path is then only the name that
+ * positions print).  Both give the same errors, including the size limit. */
+static struct yr_node *read_top(const char *path, const char *display,
+                                const char *bytes, size_t len,
+                                struct arena *tree, struct diag *d) {
+  if (!bytes)
+    return yamlread_file(path, display, tree, d);
+  if (len > LOAD_MAX_BYTES) {
+    struct src_pos pos = {display, 0, 0};
+    diag_error(d, pos, "file is %lld bytes (expected at most %d)",
+               (long long)len, LOAD_MAX_BYTES);
+    return NULL;
+  }
+  return yamlread_buffer(bytes, len, display, tree, d);
+}
+
 /* ---- load_handout
  * ------------------------------------------------------------------ */
 
-struct doc *load_handout(const char *path, const char *root, struct diag *d) {
+/* load_handout() (bytes == NULL) and load_handout_mem(). */
+static struct doc *handout_from(const char *path, const char *bytes,
+                                size_t len, const char *root,
+                                struct diag *d) {
   static const struct yr_field fields[] = {
       {"id", YR_SCALAR, true, h_id, offsetof(struct doc, id)},
       {"language", YR_SCALAR, true, h_language, offsetof(struct doc, language)},
@@ -1243,6 +1490,7 @@ struct doc *load_handout(const char *path, const char *root, struct diag *d) {
        offsetof(struct doc, summary)},
       {"sources", YR_SEQUENCE, true, h_sources, 0},
       {"sections", YR_SEQUENCE, true, h_sections, 0},
+      {"card", YR_MAPPING, false, h_card, offsetof(struct doc, card)},
   };
   struct loader L = {0};
   L.d = d;
@@ -1269,7 +1517,7 @@ struct doc *load_handout(const char *path, const char *root, struct diag *d) {
   L.nchain = 1;
 
   struct arena *tree = arena_new();
-  struct yr_node *top = yamlread_file(path, doc->path, tree, d);
+  struct yr_node *top = read_top(path, doc->path, bytes, len, tree, d);
   if (top && yr_expect(d, top, YR_MAPPING)) {
     doc->pos = top->pos;
     yr_dispatch(d, top, fields, NELEM(fields), &L, doc);
@@ -1291,6 +1539,15 @@ struct doc *load_handout(const char *path, const char *root, struct diag *d) {
   return doc;
 }
 
+struct doc *load_handout(const char *path, const char *root, struct diag *d) {
+  return handout_from(path, NULL, 0, root, d);
+}
+
+struct doc *load_handout_mem(const char *name, const char *bytes, size_t len,
+                             const char *root, struct diag *d) {
+  return handout_from(name, bytes ? bytes : "", len, root, d);
+}
+
 /* ---- load_pagedef
  * -------------------------------------------------------------------- */
 
@@ -1306,7 +1563,7 @@ struct margins_in {
 struct pd_in { /* top level: name, and nodes handled after the dispatch */
   const char *name;
   const struct yr_node *page, *columns, *column_gap, *fonts, *text, *headings,
-      *footer, *colors;
+      *footer, *colors, *kind, *panels, *page_multiple, *sheet;
 };
 
 static bool h_color(void *ctx, void *dst, const struct yr_node *k,
@@ -1489,10 +1746,285 @@ static void load_page(struct loader *L, const struct yr_node *v,
   }
 }
 
+/* ---- layout: kind, panels, page_multiple, sheet ------------------------- */
+
+/* A whole number from min to max. */
+static bool get_count(struct loader *L, const struct yr_node *k,
+                      const struct yr_node *v, int min, int max, int *out) {
+  const char *s = v->str;
+  bool digits = v->len > 0 && v->len < 4;
+  for (size_t i = 0; digits && i < v->len; i++)
+    if (s[i] < '0' || s[i] > '9')
+      digits = false;
+  int n = digits ? atoi(s) : -1;
+  if (!digits || n < min || n > max) {
+    diag_error(L->d, v->pos,
+               "bad number '%s' for '%s' (expected a whole number from %d "
+               "to %d)",
+               s, k->str, min, max);
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+static bool h_count_page(void *ctx, void *dst, const struct yr_node *k,
+                         const struct yr_node *v) {
+  return get_count(ctx, k, v, 1, 8, dst);
+}
+
+static bool h_count_column(void *ctx, void *dst, const struct yr_node *k,
+                           const struct yr_node *v) {
+  return get_count(ctx, k, v, 1, 4, dst);
+}
+
+static bool h_count_grid(void *ctx, void *dst, const struct yr_node *k,
+                         const struct yr_node *v) {
+  return get_count(ctx, k, v, 1, 10, dst);
+}
+
+struct slot_in {
+  int page, column; /* 1-based as written; 0 = missing or bad */
+  struct src_pos pos;
+};
+
+/* {page: N, column: N} */
+static bool get_slot(struct loader *L, const struct yr_node *v,
+                     struct slot_in *out) {
+  static const struct yr_field fields[] = {
+      {"page", YR_SCALAR, true, h_count_page, offsetof(struct slot_in, page)},
+      {"column", YR_SCALAR, true, h_count_column,
+       offsetof(struct slot_in, column)},
+  };
+  out->pos = v->pos;
+  if (!yr_expect(L->d, v, YR_MAPPING))
+    return false;
+  return yr_dispatch(L->d, v, fields, NELEM(fields), L, out) && out->page &&
+         out->column;
+}
+
+struct panels_in {
+  const struct yr_node *order, *back;
+};
+
+/* panels: {order: [SLOT...], back: SLOT}, checked against the columns. */
+static void load_panels(struct loader *L, const struct yr_node *v,
+                        struct pagedef *p) {
+  static const struct yr_field fields[] = {
+      {"order", YR_SEQUENCE, true, h_node, offsetof(struct panels_in, order)},
+      {"back", YR_MAPPING, false, h_node, offsetof(struct panels_in, back)},
+  };
+  struct panels_in in = {0};
+  yr_dispatch(L->d, v, fields, NELEM(fields), L, &in);
+  if (!in.order)
+    return;
+  size_t n = in.order->nitems;
+  if (n == 0) {
+    diag_error(L->d, in.order->pos,
+               "empty 'order' (expected the panels in reading order, like "
+               "{page: 1, column: 3})");
+    return;
+  }
+  if (n > PAGEDEF_MAX_PANELS) {
+    diag_error(L->d, in.order->items[PAGEDEF_MAX_PANELS]->pos,
+               "%zu panels (expected at most %d)", n, PAGEDEF_MAX_PANELS);
+    return;
+  }
+  struct slot_in all[PAGEDEF_MAX_PANELS + 1];
+  size_t nall = 0;
+  bool ok = true;
+  for (size_t i = 0; i < n; i++)
+    if (get_slot(L, in.order->items[i], &all[nall]))
+      nall++;
+    else
+      ok = false;
+  if (in.back) {
+    if (get_slot(L, in.back, &all[nall]))
+      nall++;
+    else
+      ok = false;
+  }
+  if (!ok)
+    return;
+  for (size_t i = 0; i < nall; i++) {
+    if (all[i].column > p->columns) {
+      diag_error(L->d, all[i].pos,
+                 "panel column %d is outside the layout (expected a column "
+                 "from 1 to %d, as 'columns' says)",
+                 all[i].column, p->columns);
+      ok = false;
+    }
+    for (size_t j = 0; j < i; j++)
+      if (all[j].page == all[i].page && all[j].column == all[i].column) {
+        diag_error(L->d, all[i].pos,
+                   "panel page %d, column %d is used twice (expected each "
+                   "panel once)",
+                   all[i].page, all[i].column);
+        ok = false;
+        break;
+      }
+  }
+  if (!ok)
+    return;
+  for (size_t i = 0; i < n; i++)
+    p->panels[i] = (struct pagedef_slot){all[i].page - 1, all[i].column - 1};
+  p->npanels = (int)n;
+  if (in.back) {
+    p->has_back = true;
+    p->back = (struct pagedef_slot){all[n].page - 1, all[n].column - 1};
+  }
+}
+
+struct sheet_in {
+  const struct yr_node *size, *orientation, *imposition;
+  int columns, rows;
+  hu_t gap;
+  bool crop_marks, always;
+  const struct yr_node *columns_node, *rows_node, *gap_node, *crop_node;
+};
+
+static bool h_imposition(void *ctx, void *dst, const struct yr_node *k,
+                         const struct yr_node *v) {
+  static const char *const names[] = {"saddle-stitch", "cards"};
+  int i = get_enum(ctx, k, v, names, NELEM(names), false);
+  if (i < 0)
+    return false;
+  *(enum pagedef_imposition *)dst = (enum pagedef_imposition)(i + 1);
+  return true;
+}
+
+/* sheet: the printer's sheet that --impose puts the pages on. */
+static void load_sheet(struct loader *L, const struct yr_node *v,
+                       struct pagedef *p) {
+  static const struct yr_field fields[] = {
+      {"size", YR_SCALAR, true, h_node, offsetof(struct sheet_in, size)},
+      {"orientation", YR_SCALAR, false, h_node,
+       offsetof(struct sheet_in, orientation)},
+      {"imposition", YR_SCALAR, true, h_node,
+       offsetof(struct sheet_in, imposition)},
+      {"columns", YR_SCALAR, false, h_node,
+       offsetof(struct sheet_in, columns_node)},
+      {"rows", YR_SCALAR, false, h_node, offsetof(struct sheet_in, rows_node)},
+      {"gap", YR_SCALAR, false, h_node, offsetof(struct sheet_in, gap_node)},
+      {"crop_marks", YR_SCALAR, false, h_node,
+       offsetof(struct sheet_in, crop_node)},
+      {"always", YR_SCALAR, false, h_bool, offsetof(struct sheet_in, always)},
+  };
+  static const struct yr_node size_key = {.str = "size"},
+                              orient_key = {.str = "orientation"},
+                              imp_key = {.str = "imposition"},
+                              columns_key = {.str = "columns"},
+                              rows_key = {.str = "rows"},
+                              gap_key = {.str = "gap"},
+                              crop_key = {.str = "crop_marks"};
+  struct sheet_in in = {0};
+  int before = nerrors(L);
+  yr_dispatch(L->d, v, fields, NELEM(fields), L, &in);
+  struct pagedef_sheet *s = &p->sheet;
+  enum pagedef_imposition imp = IMPOSE_NONE;
+  if (in.imposition)
+    h_imposition(L, &imp, &imp_key, in.imposition);
+  if (in.size) {
+    const char *names[NELEM(page_sizes)];
+    for (size_t i = 0; i < NELEM(page_sizes); i++)
+      names[i] = page_sizes[i].name;
+    int i = get_enum(L, &size_key, in.size, names, NELEM(page_sizes), true);
+    if (i >= 0) {
+      s->width = HU_FROM_PT(page_sizes[i].w_pt);
+      s->height = HU_FROM_PT(page_sizes[i].h_pt);
+    }
+  }
+  if (in.orientation) {
+    static const char *const orients[] = {"portrait", "landscape"};
+    if (get_enum(L, &orient_key, in.orientation, orients, 2, false) == 1) {
+      hu_t t = s->width;
+      s->width = s->height;
+      s->height = t;
+    }
+  }
+  s->columns = s->rows = 1;
+  s->gap = HU_FROM_MM(4);
+  s->crop_marks = imp == IMPOSE_CARDS;
+  s->always = in.always;
+  /* grid keys belong to card sheets only */
+  const struct yr_node *grid[] = {in.columns_node, in.rows_node, in.gap_node,
+                                  in.crop_node};
+  for (size_t i = 0; i < NELEM(grid); i++) {
+    if (!grid[i] || imp != IMPOSE_SADDLE)
+      continue;
+    for (size_t j = 0; j < v->npairs; j++)
+      if (v->pairs[j].value == grid[i])
+        diag_error(L->d, v->pairs[j].key->pos,
+                   "'%s' with imposition saddle-stitch (expected it only "
+                   "with imposition: cards)",
+                   v->pairs[j].key->str);
+  }
+  if (imp == IMPOSE_CARDS) {
+    if (in.columns_node)
+      h_count_grid(L, &s->columns, &columns_key, in.columns_node);
+    if (in.rows_node)
+      h_count_grid(L, &s->rows, &rows_key, in.rows_node);
+    if (in.gap_node)
+      get_length(L, &gap_key, in.gap_node, false, &s->gap);
+    if (in.crop_node)
+      h_bool(L, &s->crop_marks, &crop_key, in.crop_node);
+  }
+  if (nerrors(L) != before || imp == IMPOSE_NONE)
+    return;
+  s->imposition = imp;
+}
+
+/* Checks across keys, once everything is read: the kind, the sheet and the
+ * page size must agree.  at: the layout's top mapping. */
+static void check_layout(struct loader *L, const struct pd_in *in,
+                         struct pagedef *p) {
+  const struct pagedef_sheet *s = &p->sheet;
+  double mm = 25.4 / 72.0;
+  if (p->kind == PAGEDEF_CARD && in->panels)
+    diag_error(L->d, in->panels->pos,
+               "'panels' in a card layout (expected panels only with kind: "
+               "leaflet)");
+  if (s->imposition == IMPOSE_SADDLE) {
+    if (p->kind == PAGEDEF_CARD)
+      diag_error(L->d, in->sheet->pos,
+                 "imposition saddle-stitch in a card layout (expected "
+                 "imposition: cards)");
+    if (p->page_multiple % 4 != 0)
+      diag_error(L->d, in->sheet->pos,
+                 "imposition saddle-stitch needs page_multiple: 4 (expected "
+                 "a page count that is a multiple of 4)");
+    if (2 * p->page_width > s->width || p->page_height > s->height)
+      diag_error(L->d, in->sheet->pos,
+                 "two %.1f x %.1f mm pages side by side do not fit on the "
+                 "%.1f x %.1f mm sheet (expected a bigger sheet or "
+                 "orientation: landscape; pages are never scaled)",
+                 HU_TO_PT(p->page_width) * mm, HU_TO_PT(p->page_height) * mm,
+                 HU_TO_PT(s->width) * mm, HU_TO_PT(s->height) * mm);
+  }
+  if (s->imposition == IMPOSE_CARDS && p->kind != PAGEDEF_CARD)
+    diag_error(L->d, in->sheet->pos,
+               "imposition cards in a leaflet layout (expected kind: card)");
+  else if (s->imposition == IMPOSE_CARDS) {
+    hu_t w = s->columns * p->page_width + (s->columns - 1) * s->gap;
+    hu_t h = s->rows * p->page_height + (s->rows - 1) * s->gap;
+    if (w > s->width || h > s->height)
+      diag_error(L->d, in->sheet->pos,
+                 "%d x %d cards of %.1f x %.1f mm with %.1f mm gaps need "
+                 "%.1f x %.1f mm (expected at most the %.1f x %.1f mm sheet)",
+                 s->columns, s->rows, HU_TO_PT(p->page_width) * mm,
+                 HU_TO_PT(p->page_height) * mm, HU_TO_PT(s->gap) * mm,
+                 HU_TO_PT(w) * mm, HU_TO_PT(h) * mm, HU_TO_PT(s->width) * mm,
+                 HU_TO_PT(s->height) * mm);
+  }
+}
+
 static int scale_cpt(int cpt, double f) { return (int)(cpt * f + 0.5); }
 
-struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
-                             struct diag *d) {
+/* load_pagedef() (bytes == NULL) and load_pagedef_mem(), which skips the
+ * lookup in layouts_dir. */
+static struct pagedef *pagedef_from(const char *name_or_path,
+                                    const char *layouts_dir, const char *bytes,
+                                    size_t len, struct diag *d) {
   static const struct yr_field fields[] = {
       {"name", YR_SCALAR, true, h_text, offsetof(struct pd_in, name)},
       {"page", YR_MAPPING, true, h_node, offsetof(struct pd_in, page)},
@@ -1504,6 +2036,11 @@ struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
       {"headings", YR_MAPPING, false, h_node, offsetof(struct pd_in, headings)},
       {"footer", YR_MAPPING, false, h_node, offsetof(struct pd_in, footer)},
       {"colors", YR_MAPPING, false, h_node, offsetof(struct pd_in, colors)},
+      {"kind", YR_SCALAR, false, h_node, offsetof(struct pd_in, kind)},
+      {"panels", YR_MAPPING, false, h_node, offsetof(struct pd_in, panels)},
+      {"page_multiple", YR_SCALAR, false, h_node,
+       offsetof(struct pd_in, page_multiple)},
+      {"sheet", YR_MAPPING, false, h_node, offsetof(struct pd_in, sheet)},
   };
   static const struct yr_field font_fields[] = {
       {"regular", YR_SCALAR, true, h_font_file,
@@ -1540,6 +2077,8 @@ struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
   static const struct yr_field footer_fields[] = {
       {"size", YR_SCALAR, false, h_font_size,
        offsetof(struct pagedef, footer_size)},
+      {"running", YR_SCALAR, false, h_bool,
+       offsetof(struct pagedef, running_footer)},
   };
 #define COLOR(f)                                                               \
   { #f, YR_SCALAR, false, h_color, offsetof(struct pagedef_colors, f) }
@@ -1559,7 +2098,7 @@ struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
   bool is_path = strchr(name_or_path, '/') ||
                  (nl >= 5 && strcmp(name_or_path + nl - 5, ".yaml") == 0);
   char *built = NULL;
-  if (!is_path) {
+  if (!is_path && !bytes) {
     const char *dir = layouts_dir && *layouts_dir ? layouts_dir : "layouts";
     struct strbuf b = {0};
     strbuf_printf(&b, "%s/%s.yaml", dir, name_or_path);
@@ -1620,7 +2159,7 @@ struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
   p->paragraph_space = -1;
 
   struct arena *tree = arena_new();
-  struct yr_node *top = yamlread_file(p->path, p->path, tree, d);
+  struct yr_node *top = read_top(p->path, p->path, bytes, len, tree, d);
   if (top && yr_expect(d, top, YR_MAPPING)) {
     p->pos = top->pos;
     struct pd_in in = {0};
@@ -1661,8 +2200,28 @@ struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
     }
     if (in.headings)
       yr_dispatch(d, in.headings, heading_fields, NELEM(heading_fields), &L, p);
+    p->running_footer = true;
     if (in.footer)
       yr_dispatch(d, in.footer, footer_fields, NELEM(footer_fields), &L, p);
+
+    /* what is laid out, in which panels, and on which sheet */
+    static const struct yr_node kind_key = {.str = "kind"},
+                                multiple_key = {.str = "page_multiple"};
+    if (in.kind) {
+      static const char *const kinds[PAGEDEF_KIND__MAX] = {"leaflet", "card"};
+      int k = get_enum(&L, &kind_key, in.kind, kinds, PAGEDEF_KIND__MAX, false);
+      if (k >= 0)
+        p->kind = (enum pagedef_kind)k;
+    }
+    if (in.panels)
+      load_panels(&L, in.panels, p);
+    p->page_multiple = 1;
+    if (in.page_multiple)
+      get_count(&L, &multiple_key, in.page_multiple, 1, 16, &p->page_multiple);
+    if (in.sheet)
+      load_sheet(&L, in.sheet, p);
+    if (nerrors(&L) == before)
+      check_layout(&L, &in, p);
 
     /* colours: accessible defaults, then the layout's */
     p->colors = (struct pagedef_colors){
@@ -1732,4 +2291,14 @@ struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
     return NULL;
   }
   return p;
+}
+
+struct pagedef *load_pagedef(const char *name_or_path, const char *layouts_dir,
+                             struct diag *d) {
+  return pagedef_from(name_or_path, layouts_dir, NULL, 0, d);
+}
+
+struct pagedef *load_pagedef_mem(const char *name, const char *bytes,
+                                 size_t len, struct diag *d) {
+  return pagedef_from(name, NULL, bytes ? bytes : "", len, d);
 }

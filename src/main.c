@@ -1,16 +1,20 @@
 /*
  * main: the handout command line, a thin layer over the library.
  *
- *   handout render HANDOUT.yaml [-l LAYOUT] [-o FILE.pdf] [--dump=tree|lines|pages]
- *   handout batch [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] [-o OUTDIR] [-j JOBS]
+ *   handout render HANDOUT.yaml [-l LAYOUT] [-s SITE] [-o FILE.pdf] [--dump=tree|lines|pages]
+ *   handout batch [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] [-s SITE] [-o OUTDIR] [-j JOBS]
+ *   handout lint [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] [-s SITE] [--format text|json]
  *   handout --help | --version
  *
  * Exit status (DESIGN.md): 0 all done; 1 some input was invalid (every valid
  * item still produced); 2 usage error; 3 I/O or system failure.
  *
- * Data folders (fonts/, layouts/, handouts/) are looked up under $HANDOUT_HOME,
- * or else the source tree the binary was built from, so the command works
- * from any working directory and never looks at system fonts.
+ * Data folders (fonts/, layouts/, handouts/, handouts/sites/) are looked up
+ * under $HANDOUT_HOME, or else the source tree the binary was built from, so
+ * the command works from any working directory and never looks at system
+ * fonts.  batch lists the .yaml files directly in handouts/ only, never the
+ * clinic profiles in handouts/sites/ nor the shared parts in
+ * handouts/common/.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +27,8 @@
 
 #include "diag.h"
 #include "job.h"
+#include "lint.h"
+#include "site.h"
 #include "util.h"
 
 #ifndef HANDOUT_SOURCE_DIR
@@ -30,10 +36,12 @@
 #endif
 
 static const char usage_text[] =
-    "usage: handout render HANDOUT.yaml [-l LAYOUT] [-o FILE.pdf] "
-    "[--dump=tree|lines|pages]\n"
+    "usage: handout render HANDOUT.yaml [-l LAYOUT] [-s SITE] [-o FILE.pdf] "
+    "[--impose] [--dump=tree|lines|pages]\n"
     "       handout batch [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] "
-    "[-o OUTDIR] [-j JOBS]\n"
+    "[-s SITE] [-o OUTDIR] [-j JOBS] [--impose]\n"
+    "       handout lint [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] "
+    "[-s SITE] [--format text|json]\n"
     "       handout --help | --version\n";
 
 static const char help_text[] =
@@ -46,28 +54,46 @@ static const char help_text[] =
     "  batch    every handout given (default: every handouts/*.yaml) in every\n"
     "           layout given (default: every layouts/*.yaml) into\n"
     "           OUTDIR/LAYOUT/HANDOUT.pdf (default OUTDIR: out)\n"
+    "  lint     check the handouts given (default: every handouts/*.yaml) and\n"
+    "           the layouts (default: every layouts/*.yaml): readability,\n"
+    "           length of lists and sentences, required parts, review date,\n"
+    "           alt text, jargon, clear print, contrast; writes no PDF and\n"
+    "           exits 1 only on errors (warnings and notes exit 0)\n"
     "\n"
     "Options:\n"
     "  -l, --layout NAME   a layout in layouts/ (a4, letter, a4-justified) or a path\n"
+    "  -s, --site NAME     the clinic profile in handouts/sites/ (default demo)\n"
+    "                      or a path: the clinic's name, logo, phone lines and\n"
+    "                      rules that fill in {{clinic.*}} in the handouts\n"
     "  -o, --output PATH   render: the PDF file; batch: the output folder\n"
     "  -j, --jobs N        batch: worker processes (default: number of cores)\n"
     "      --dump=KIND     render: print the tree, lines or pages instead of a PDF\n"
+    "      --impose        printer's sheets for layouts with a sheet: a5-booklet\n"
+    "                      as saddle-stitch spreads on A4, wallet-card as ten\n"
+    "                      cards on A4 with crop marks; other layouts as usual\n"
+    "      --format=KIND   lint: text (file:line:col: level: message, default)\n"
+    "                      or json (one object per line on standard output)\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n"
     "\n"
     "Exit status: 0 done, 1 invalid input, 2 usage error, 3 I/O failure.\n"
-    "Environment: HANDOUT_HOME (data folders), SOURCE_DATE_EPOCH (PDF dates).\n";
+    "Environment: HANDOUT_HOME (data folders), SOURCE_DATE_EPOCH (PDF dates),\n"
+    "HANDOUT_TODAY (lint: the date review_by is checked against, YYYY-MM-DD).\n";
 
 struct cli {
   const char *command;
   const char *layouts;   /* -l, may be comma separated for batch */
   const char *output;    /* -o */
+  const char *site;      /* -s */
+  const char *format;    /* --format (lint) */
+  bool impose;           /* --impose */
   int jobs;              /* -j */
   enum job_dump dump;
   char **inputs;
   int ninputs;
   char home[4096];
   char fonts[4200], layouts_dir[4200], handouts[4200], hyphenation[4200];
+  char sites_dir[4200];
 };
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -92,11 +118,13 @@ static int parse_options(struct cli *cli, int argc, char **argv) {
   static const struct option opts[] = {
       {"dump", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
       {"jobs", required_argument, NULL, 'j'}, {"layout", required_argument, NULL, 'l'},
-      {"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+      {"format", required_argument, NULL, 'F'}, {"impose", no_argument, NULL, 'I'},
+      {"output", required_argument, NULL, 'o'}, {"site", required_argument, NULL, 's'},
+      {NULL, 0, NULL, 0}};
   int c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, ":hj:l:o:", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":hj:l:o:s:", opts, NULL)) != -1) {
     switch (c) {
     case 'D':
       if (parse_dump(optarg, &cli->dump)) return JOB_USAGE;
@@ -110,8 +138,16 @@ static int parse_options(struct cli *cli, int argc, char **argv) {
       cli->jobs = (int)n;
       break;
     }
+    case 'F':
+      if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+        return usage_error("--format=%s is not an output form (expected text or json)",
+                           optarg);
+      cli->format = optarg;
+      break;
     case 'l': cli->layouts = optarg; break;
+    case 'I': cli->impose = true; break;
     case 'o': cli->output = optarg; break;
+    case 's': cli->site = optarg; break;
     case ':': return usage_error("option %s needs a value", argv[optind - 1]);
     default: return usage_error("unknown option '%s'", argv[optind - 1]);
     }
@@ -129,6 +165,7 @@ static void set_paths(struct cli *cli) {
   snprintf(cli->handouts, sizeof cli->handouts, "%s/handouts", cli->home);
   snprintf(cli->hyphenation, sizeof cli->hyphenation, "%s/layouts/hyphenation.txt",
            cli->home);
+  snprintf(cli->sites_dir, sizeof cli->sites_dir, "%s/handouts/sites", cli->home);
 }
 
 /* "handouts/melanoma.yaml" -> "melanoma" (arena-free: caller frees). */
@@ -165,9 +202,16 @@ static int cmd_render(struct cli *cli) {
     snprintf(path, n, "out/%s/%s.pdf", lstem, stem);
   }
   char datebuf[40];
-  struct job job = {cli->inputs[0], layout, cli->output ? cli->output : path,
-                    cli->dump, stdout, job_date_from_env(&d, datebuf, sizeof datebuf)};
-  struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation};
+  struct job job = {.handout = cli->inputs[0],
+                    .layout = layout,
+                    .out_path = cli->output ? cli->output : path,
+                    .dump = cli->dump,
+                    .dump_out = stdout,
+                    .date = job_date_from_env(&d, datebuf, sizeof datebuf),
+                    .site = cli->site ? cli->site : SITE_DEFAULT,
+                    .impose = cli->impose};
+  struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation,
+                            cli->sites_dir};
   int status = diag_has_errors(&d) ? JOB_USAGE : (int)job_run(&job, &paths, NULL, &d);
   free(stem), free(lstem), free(path);
   return status;
@@ -245,7 +289,8 @@ static bool collect_layouts(struct cli *cli, struct names *out, struct diag *d) 
 static void batch_worker(struct cli *cli, const struct names *hs,
                          const struct names *ls, const char *outdir, int w,
                          int nworkers, int fd) {
-  struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation};
+  struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation,
+                            cli->sites_dir};
   char datebuf[40];
   size_t total = hs->n * ls->n;
   struct job_cache *cache = job_cache_new();
@@ -257,8 +302,13 @@ static void batch_worker(struct cli *cli, const struct names *hs,
     size_t n = strlen(outdir) + strlen(hstem) + strlen(lstem) + 8;
     char *path = xmalloc(n);
     snprintf(path, n, "%s/%s/%s.pdf", outdir, lstem, hstem);
-    struct job job = {handout, layout, path, DUMP_NONE, NULL,
-                      job_date_from_env(&d, datebuf, sizeof datebuf)};
+    struct job job = {.handout = handout,
+                      .layout = layout,
+                      .out_path = path,
+                      .dump = DUMP_NONE,
+                      .date = job_date_from_env(&d, datebuf, sizeof datebuf),
+                      .site = cli->site ? cli->site : SITE_DEFAULT,
+                      .impose = cli->impose};
     unsigned char status = (unsigned char)job_run(&job, &paths, cache, &d);
     if (write(fd, &status, 1) != 1) status = JOB_IO;
     free(hstem), free(lstem), free(path);
@@ -323,6 +373,14 @@ static int cmd_batch(struct cli *cli) {
     status = JOB_USAGE;
     goto done;
   }
+  /* the clinic profile once, up front: a bad one would fail every job */
+  struct site *site = load_site(cli->site ? cli->site : SITE_DEFAULT,
+                                cli->sites_dir, &d);
+  if (!site) {
+    status = JOB_INVALID;
+    goto done;
+  }
+  site_free(site);
   if (!make_dir(outdir, &d)) goto done;
   for (size_t i = 0; i < ls.n; i++) {
     char *lstem = file_stem(ls.v[i]);
@@ -341,6 +399,47 @@ done:
   names_free(&hs);
   names_free(&ls);
   return status;
+}
+
+/* ---- lint ------------------------------------------------------------- */
+
+static int cmd_lint(struct cli *cli) {
+  if (cli->dump || cli->output || cli->jobs || cli->impose)
+    return usage_error("lint takes handouts, -l, -s and --format only%s", "");
+  char today[16];
+  if (!lint_today(today, sizeof today))
+    return usage_error("HANDOUT_TODAY=%s is not a date (expected YYYY-MM-DD)",
+                       getenv("HANDOUT_TODAY"));
+  struct diag d;
+  diag_init(&d, stderr);
+  struct names ls = {0};
+  if (cli->layouts) {
+    char *copy = xstrdup(cli->layouts);
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save))
+      names_add(&ls, xstrdup(tok));
+    free(copy);
+  }
+  char glossary[4300];
+  snprintf(glossary, sizeof glossary, "%s/lint/glossary.yaml", cli->handouts);
+  struct lint_options opt = {
+      .format = cli->format && strcmp(cli->format, "json") == 0 ? LINT_JSON : LINT_TEXT,
+      .today = today,
+      .layouts_dir = cli->layouts_dir,
+      .glossary = glossary,
+      .sites_dir = cli->sites_dir,
+      .out = stdout,
+      .layouts = (const char *const *)ls.v,
+      .nlayouts = ls.n,
+      .hyphenation = cli->hyphenation,
+      .site = cli->site,
+  };
+  char *dflt[1] = {cli->handouts};
+  int errors = cli->ninputs ? lint_run(cli->inputs, cli->ninputs, &opt, &d)
+                            : lint_run(dflt, 1, &opt, &d);
+  names_free(&ls);
+  fflush(stdout);
+  return errors ? JOB_INVALID : JOB_OK;
 }
 
 int main(int argc, char **argv) {
@@ -363,7 +462,10 @@ int main(int argc, char **argv) {
   set_paths(&cli);
   int rc = parse_options(&cli, argc - 1, argv + 1);
   if (rc >= 0) return rc;
+  if (cli.format && strcmp(cmd, "lint") != 0)
+    return usage_error("--format works with lint only%s", "");
   if (strcmp(cmd, "render") == 0) return cmd_render(&cli);
   if (strcmp(cmd, "batch") == 0) return cmd_batch(&cli);
-  return usage_error("unknown command '%s' (expected render or batch)", cmd);
+  if (strcmp(cmd, "lint") == 0) return cmd_lint(&cli);
+  return usage_error("unknown command '%s' (expected render, batch or lint)", cmd);
 }

@@ -49,6 +49,11 @@ enum pg_op_kind {
 struct pg_op {
   enum pg_op_kind kind;
   int elem;        /* structure element it belongs to; -1 = artifact */
+  long order;      /* position in reading order (paginate numbers the ops it
+                      places from the galley); render orders an element's
+                      content by it, so text stays in reading order when the
+                      pages are drawn in another order (panels, imposition).
+                      0: drawing order */
   hu_t x, y, w, h; /* TEXT: x, y = baseline origin; w = line width */
 
   /* PG_TEXT */
@@ -82,8 +87,10 @@ struct pg_outline {
 };
 
 struct pg_doc {
-  hu_t page_width, page_height;
-  hu_t bleed; /* BleedBox = MediaBox; TrimBox inset by bleed */
+  hu_t page_width, page_height; /* the MediaBox: trimmed size + 2 x bleed */
+  hu_t bleed; /* BleedBox = MediaBox; TrimBox inset by bleed on each side.
+                 Paginate shifts every op by bleed, so the finished page's
+                 bottom-left corner is at (bleed, bleed) */
 
   struct pg_page *pages;
   size_t npages;

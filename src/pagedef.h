@@ -19,6 +19,33 @@
 enum pagedef_align { ALIGN_LEFT, ALIGN_JUSTIFY, ALIGN__MAX };
 
 #define PAGEDEF_MAX_FALLBACKS 4
+#define PAGEDEF_MAX_PANELS 12
+
+/* leaflet: the handout's sections in pages or panels; card: its card: part
+ * (front on page 1, back on page 2), see compose.h. */
+enum pagedef_kind { PAGEDEF_LEAFLET, PAGEDEF_CARD, PAGEDEF_KIND__MAX };
+
+/* One column of one page (both 0-based): a panel of a folded leaflet. */
+struct pagedef_slot {
+  int page, column;
+};
+
+/* How pages go onto the printer's sheet (impose.h). */
+enum pagedef_imposition {
+  IMPOSE_NONE,   /* no sheet: the layout is never imposed */
+  IMPOSE_SADDLE, /* saddle-stitch booklet: two pages per sheet side */
+  IMPOSE_CARDS,  /* card: columns x rows copies per sheet side, crop marks */
+  IMPOSE__MAX
+};
+
+struct pagedef_sheet {
+  enum pagedef_imposition imposition;
+  hu_t width, height; /* the sheet */
+  int columns, rows;  /* IMPOSE_CARDS: copies across and down */
+  hu_t gap;           /* IMPOSE_CARDS: space between cards */
+  bool crop_marks;    /* IMPOSE_CARDS: marks outside each card's corners */
+  bool always;        /* impose without --impose (wallet-card-sheet) */
+};
 
 struct pagedef_colors {
   uint32_t text;       /* body text */
@@ -59,8 +86,19 @@ struct pagedef {
   int title_size, subtitle_size, h1_size, h2_size; /* cpt */
   int footer_size;                                  /* cpt */
   int min_body_size; /* cpt: the layout's floor, for lint and fixed cards */
+  bool running_footer; /* footer: running: title, version, "Page X of Y" */
 
   struct pagedef_colors colors;
+
+  /* What is laid out and how pages are cut (see load.c LAYOUT SCHEMA). */
+  enum pagedef_kind kind;
+  struct pagedef_slot panels[PAGEDEF_MAX_PANELS]; /* flow order; npanels 0:
+                                                     columns page by page */
+  int npanels;
+  bool has_back;            /* back: slot for urgent call-outs + Contact us */
+  struct pagedef_slot back;
+  int page_multiple;        /* pad with blank pages to a multiple; 1 = none */
+  struct pagedef_sheet sheet;
 
   struct arena *arena;
 };

@@ -13,6 +13,19 @@
  * keep_with_next) before the column overflows.  A run of chunks kept
  * together that is taller than a column cannot be placed: it is an error at
  * the run's source position, never a silent overflow or truncation.
+ *
+ * A handout that needs more than PAGINATE_MAX_PAGES pages is an error at the
+ * block that would start the next page (it bounds render's time and memory;
+ * real leaflets have 2 to 12 pages).
+ *
+ * Layout variants (pagedef.h): panels (a folded leaflet: a fixed set of
+ * pages, the text flowing through pagedef.panels in order, urgent call-outs
+ * and "Contact us" on the back panel; text left over is an error naming the
+ * handout); cards (no footer, CHUNK_NEW_PAGE starts the back);
+ * page_multiple (blank pages at the end); bleed (the page grows by it on
+ * every side and every op moves with it).  Every op gets pg_op.order, its
+ * place in the reading order.  The running footer's height is measured
+ * first and the text area ends above it, whatever the footer size.
  */
 #ifndef HANDOUT_PAGINATE_H
 #define HANDOUT_PAGINATE_H
@@ -25,6 +38,8 @@
 #include "font.h"
 #include "page.h"
 #include "pagedef.h"
+
+#define PAGINATE_MAX_PAGES 100
 
 /* Column width of the layout (content width split into its columns). */
 hu_t paginate_column_width(const struct pagedef *pd);

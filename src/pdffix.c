@@ -24,9 +24,10 @@
  * Encryption: NEVER combine qpdf_set_deterministic_ID() with any
  * qpdf_set_r*_encryption_parameters*(): qpdf throws std::logic_error
  * ("generateID has no data for deterministic ID") from a place the C API
- * does not catch, and the process aborts (LIBHARU.md §4).  If encryption is
- * ever added here, turn deterministic IDs off for that write; AES output is
- * never byte-identical anyway (random salts and IVs).
+ * does not catch, and the process aborts (LIBHARU.md §4).  So encryption
+ * is its own pass, pdffix_encrypt() at the end of this file, over
+ * pdffix_finish()'s output, and that write never asks for a deterministic
+ * ID; AES output is never byte-identical anyway (random salts and IVs).
  *
  * ToUnicode.  libharu writes its UTF-8 *encoding* CMap ("begincidrange
  * <0000> <FFFF> 0") as /ToUnicode; poppler warns "Invalid 'begincidrange'
@@ -192,6 +193,51 @@ unsigned char *pdffix_finish(const unsigned char *pdf, size_t len,
   const unsigned char *buf = qpdf_get_buffer(q);
   if (!buf || n == 0) {
     diag_fail(d, "PDF post-processing: qpdf produced no output");
+    goto done;
+  }
+  out = xmalloc(n);
+  memcpy(out, buf, n);
+  *len_out = n;
+
+done:
+  qpdf_cleanup(&q);
+  return out;
+}
+
+unsigned char *pdffix_encrypt(const unsigned char *pdf, size_t len,
+                              const char *user_password,
+                              const char *owner_password, struct diag *d,
+                              size_t *len_out) {
+  qpdf_data q = qpdf_init();
+  qpdf_silence_errors(q);
+  qpdf_set_suppress_warnings(q, QPDF_TRUE);
+  qpdf_set_attempt_recovery(q, QPDF_FALSE);
+  unsigned char *out = NULL;
+  *len_out = 0;
+
+  qpdf_read_memory(q, "finished PDF", (const char *)pdf, len, NULL);
+  if (!qpdf_clean(q, d)) goto done;
+  qpdf_init_write_memory(q);
+  if (!qpdf_clean(q, d)) goto done;
+  qpdf_set_object_stream_mode(q, qpdf_o_preserve);
+  qpdf_set_decode_level(q, qpdf_dl_none);
+  qpdf_set_linearization(q, QPDF_FALSE);
+  /* NO qpdf_set_deterministic_ID here: with encryption it aborts the
+   * process (see the top of this file). */
+  qpdf_set_r6_encryption_parameters2(
+      q, user_password, owner_password, /*allow_accessibility*/ QPDF_TRUE,
+      /*allow_extract*/ QPDF_TRUE, /*allow_assemble*/ QPDF_FALSE,
+      /*allow_annotate_and_form*/ QPDF_FALSE, /*allow_form_filling*/ QPDF_FALSE,
+      /*allow_modify_other*/ QPDF_FALSE, qpdf_r3p_full,
+      /*encrypt_metadata*/ QPDF_TRUE);
+  if (!qpdf_clean(q, d)) goto done;
+  qpdf_write(q);
+  if (!qpdf_clean(q, d)) goto done;
+
+  size_t n = qpdf_get_buffer_length(q);
+  const unsigned char *buf = qpdf_get_buffer(q);
+  if (!buf || n == 0) {
+    diag_fail(d, "PDF encryption: qpdf produced no output");
     goto done;
   }
   out = xmalloc(n);

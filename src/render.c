@@ -115,7 +115,8 @@ struct kid {
   int page;       /* KID_MCR */
   int mcid;       /* KID_MCR */
   HPDF_Dict link; /* KID_LINK: the /Link StructElem */
-  long seq;       /* drawing order, to merge with child elements */
+  long seq;       /* reading order (pg_op.order, else drawing order), to
+                     sort the content and merge it with child elements */
 };
 
 struct elem_state {
@@ -576,8 +577,9 @@ static void mc_close(struct rctx *c) {
 }
 
 /* Make sure the drawing that follows is inside elem's marked content
- * (consecutive ops of one element share one sequence and one MCID). */
-static bool mc_open(struct rctx *c, int elem) {
+ * (consecutive ops of one element share one sequence and one MCID); order
+ * is the first op's pg_op.order. */
+static bool mc_open(struct rctx *c, int elem, long order) {
   if (elem == c->open_elem) return true;
   mc_close(c);
   if (elem < 0) {
@@ -590,7 +592,7 @@ static bool mc_open(struct rctx *c, int elem) {
   strbuf_printf(&c->buf, "/%s <</MCID %d>> BDC\n",
                 role_name(c->pg->elems[elem].role), mcid);
   add_kid(e, (struct kid){.kind = KID_MCR, .page = c->pageno, .mcid = mcid,
-                          .seq = c->seq++});
+                          .seq = order > 0 ? order : c->seq++});
   c->open_elem = elem;
   return ok_st(c, HPDF_Array_Add(c->page_mcids[c->pageno], e->dict),
                "building the structure parent tree");
@@ -896,7 +898,8 @@ static bool draw_link(struct rctx *c, const struct pg_op *op) {
   st |= HPDF_Array_AddNumber(c->nums, key);
   st |= HPDF_Array_Add(c->nums, link);
   add_kid(&c->es[op->elem],
-          (struct kid){.kind = KID_LINK, .link = link, .seq = c->seq++});
+          (struct kid){.kind = KID_LINK, .link = link,
+                       .seq = op->order > 0 ? op->order : c->seq++});
   return ok_st(c, st, step);
 }
 
@@ -950,7 +953,7 @@ static bool draw_page(struct rctx *c, size_t p) {
       if (!draw_link(c, op)) return false;
       continue;
     }
-    if (!mc_open(c, op->elem)) return false;
+    if (!mc_open(c, op->elem, op->order)) return false;
     bool ok;
     switch (op->kind) {
     case PG_TEXT: ok = draw_text(c, op); break;
@@ -1018,11 +1021,18 @@ static bool add_mcr(struct rctx *c, HPDF_Array k, const struct kid *kid,
  * elements, children kept in reading order and content placed before the
  * first child whose content comes later in drawing order.  An element's
  * /Pg is the page of its first MCR; MCRs on that page are bare MCIDs. */
+static int kid_cmp(const void *a, const void *b) {
+  long x = ((const struct kid *)a)->seq, y = ((const struct kid *)b)->seq;
+  return (x > y) - (x < y);
+}
+
 static bool finish_elems(struct rctx *c, HPDF_Dict root) {
   const struct pg_doc *pg = c->pg;
   const char *step = "building the structure tree";
   for (size_t i = pg->nelems; i-- > 0;) {
     struct elem_state *e = &c->es[i];
+    /* pages drawn out of reading order (panels, imposed sheets) */
+    if (e->nkids > 1) qsort(e->kids, e->nkids, sizeof *e->kids, kid_cmp);
     if (e->nkids && e->kids[0].seq < e->first_seq) e->first_seq = e->kids[0].seq;
     if (i > 0 && e->first_seq < c->es[pg->elems[i].parent].first_seq)
       c->es[pg->elems[i].parent].first_seq = e->first_seq;

@@ -605,6 +605,7 @@ bool shape_inline(const struct doc_inline *in, const struct shape_style *st,
     o += sp->len;
   }
   if (!s.failed) {
+    size_t nffff = 0;
     for (size_t i = 0, b = 0; i < in->nspans; i++) {
       const size_t end = s.span_off[i] + in->spans[i].len;
       while (b < end) {
@@ -614,10 +615,17 @@ bool shape_inline(const struct doc_inline *in, const struct shape_style *st,
         c->nbytes = (uint8_t)k;
         c->span = (uint32_t)i;
         c->hyph = false;
+        /* U+FFFF is libunibreak's end-of-text value: given one, it stops
+         * early and fails an assertion (abort).  U+FFFD, as long in UTF-8,
+         * stands in for it while the breaks are found; decode() still sees
+         * U+FFFF (tests/fuzz/regressions/render-uffff). */
+        if (c->cp == 0xFFFF) text[b + 2] = (char)0xBD, nffff++;
         b += (size_t)k;
       }
     }
     if (total > 0) set_linebreaks_utf8((const unsigned char *)text, total, NULL, brks);
+    for (size_t i = 0; nffff && i < s.n; i++)
+      if (s.chs[i].cp == 0xFFFF) text[s.chs[i].off + 2] = (char)0xBF, nffff--;
     decode(&s, brks);
   }
 

@@ -815,6 +815,9 @@ static struct yr_node *parse_node(struct reader *r, yaml_event_t *ev,
     check_props(r, ev, ev->data.scalar.anchor, ev->data.scalar.tag,
                 ev->data.scalar.plain_implicit ||
                     ev->data.scalar.quoted_implicit);
+    if (ev->data.scalar.length > LOAD_MAX_SCALAR)
+      rerror(r, n->pos, "value is %zu bytes long (expected at most %d)",
+             ev->data.scalar.length, LOAD_MAX_SCALAR);
     n->str = arena_strndup(r->arena, (const char *)ev->data.scalar.value,
                            ev->data.scalar.length);
     n->len = ev->data.scalar.length;

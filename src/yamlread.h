@@ -6,7 +6,8 @@
  * The only includer of yaml.h.  It reads with libyaml's event API, so every
  * node keeps its own position, and enforces what libyaml does not:
  *
- *   - at most LOAD_MAX_BYTES per file ("file is N bytes (expected ...)");
+ *   - at most LOAD_MAX_BYTES per file ("file is N bytes (expected ...)")
+ *     and LOAD_MAX_SCALAR per value ("value is N bytes long (...)");
  *   - valid UTF-8, checked before libyaml sees the bytes, reported at the
  *     exact line:col of the first bad byte;
  *   - no tab characters in indentation;
@@ -36,7 +37,8 @@
  * had any error (after reporting every error it found in one pass, except
  * that a syntax error, bad UTF-8, a tab or the depth limit stop the read).
  *
- * Included by load.c (and unit tests) only.
+ * Included by the modules that read YAML (load.c, site.c, lint.c) and unit
+ * tests only.
  */
 #ifndef HANDOUT_YAMLREAD_H
 #define HANDOUT_YAMLREAD_H

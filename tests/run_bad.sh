@@ -1,6 +1,8 @@
 #!/bin/sh
 # run_bad.sh HANDOUT_BIN STEM
-# Renders tests/bad/STEM.yaml (a layout when STEM starts with "layout-") and
+# Renders tests/bad/STEM.yaml (a layout when STEM starts with "layout-"; a
+# handout in layout wallet-card when it starts with "card-", in trifold-a4
+# when it starts with "trifold-", else in a4) and
 # checks the three promises made for bad input: exit status 1, exactly the
 # diagnostics in tests/bad/STEM.err on stderr, and no output file left behind.
 bin=$1
@@ -9,6 +11,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 case $stem in
 layout-*) "$bin" render tests/good-min.yaml -l "tests/bad/$stem.yaml" -o "$tmp/out.pdf" 2>"$tmp/stderr" ;;
+card-*) "$bin" render "tests/bad/$stem.yaml" -l wallet-card -o "$tmp/out.pdf" 2>"$tmp/stderr" ;;
+trifold-*) "$bin" render "tests/bad/$stem.yaml" -l trifold-a4 -o "$tmp/out.pdf" 2>"$tmp/stderr" ;;
 *) "$bin" render "tests/bad/$stem.yaml" -o "$tmp/out.pdf" 2>"$tmp/stderr" ;;
 esac
 rc=$?

@@ -34,12 +34,14 @@ int main(int argc, char **argv) {
   if (runs < 1) runs = 1;
   const char *home = getenv("HANDOUT_HOME");
   if (!home) home = ".";
-  char fonts[4096], layouts[4096], hyph[4096];
+  char fonts[4096], layouts[4096], hyph[4096], sites[4096];
   snprintf(fonts, sizeof fonts, "%s/fonts", home);
   snprintf(layouts, sizeof layouts, "%s/layouts", home);
   snprintf(hyph, sizeof hyph, "%s/layouts/hyphenation.txt", home);
-  struct job_paths paths = {fonts, layouts, hyph};
-  struct job job = {argv[1], argv[2], argv[4], DUMP_NONE, NULL, NULL};
+  snprintf(sites, sizeof sites, "%s/handouts/sites", home);
+  struct job_paths paths = {fonts, layouts, hyph, sites};
+  struct job job = {.handout = argv[1], .layout = argv[2], .out_path = argv[4],
+                    .dump = DUMP_NONE, .site = "demo"};
   struct job_cache *cache = job_cache_new();
   double *wall = calloc((size_t)runs, sizeof *wall);
   double *cpu = calloc((size_t)runs, sizeof *cpu);

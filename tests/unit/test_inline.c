@@ -279,6 +279,100 @@ static void test_errors(void) {
   OK(d.count[DIAG_ERROR] > before, "errors were counted");
 }
 
+/* {{name}}: one SPAN_VAR span whose text is the name and whose position is
+ * the "{{"; styles around it carry over. */
+static void test_variables(void) {
+  struct doc_inline in;
+  OK(parse("Call {{clinic.phone_24h}} now.", &in), "variable parses");
+  INT_EQ(in.nspans, 3, "three spans");
+  SPAN(in, 0, "Call ", 0, NULL, 1, 1);
+  SPAN(in, 1, "clinic.phone_24h", SPAN_VAR, NULL, 1, 6);
+  SPAN(in, 2, " now.", 0, NULL, 1, 26);
+  STR_EQ(errbuf, "", "no errors");
+
+  OK(parse("{{a}}{{b.c_1}}", &in), "two variables side by side");
+  INT_EQ(in.nspans, 2, "one span each");
+  SPAN(in, 0, "a", SPAN_VAR, NULL, 1, 1);
+  SPAN(in, 1, "b.c_1", SPAN_VAR, NULL, 1, 6);
+
+  OK(parse("**24-hour line: {{clinic.phone_24h}}**", &in), "inside bold");
+  INT_EQ(in.nspans, 2, "two spans");
+  SPAN(in, 0, "24-hour line: ", SPAN_BOLD, NULL, 1, 3);
+  SPAN(in, 1, "clinic.phone_24h", SPAN_BOLD | SPAN_VAR, NULL, 1, 17);
+
+  OK(parse("[call {{clinic.phone_24h}}](tel:02079460000)", &in),
+     "inside link text");
+  SPAN(in, 1, "clinic.phone_24h", SPAN_VAR, "tel:02079460000", 1, 7);
+
+  OK(parse("[[{{x}}]]", &in), "inside a keep");
+  SPAN(in, 0, "x", SPAN_KEEP | SPAN_VAR, NULL, 1, 3);
+
+  OK(parse("é {{x}}", &in), "column after a multibyte character");
+  SPAN(in, 1, "x", SPAN_VAR, NULL, 1, 3);
+
+  /* variables in link targets stay in the URL for resolve */
+  OK(parse("[write to us](mailto:{{clinic.email}})", &in), "in a target");
+  SPAN(in, 0, "write to us", 0, "mailto:{{clinic.email}}", 1, 2);
+  OK(parse("[our site]({{clinic.website}})", &in),
+     "a target that is a variable");
+  SPAN(in, 0, "our site", 0, "{{clinic.website}}", 1, 2);
+
+  /* not variables */
+  OK(parse("\\{{x}} and {a} and }}", &in), "escaped {, single braces");
+  INT_EQ(in.nspans, 1, "one plain span");
+  STR_EQ(inline_plain(arena, &in), "{{x}} and {a} and }}", "text kept");
+  for (size_t i = 0; i < in.nspans; i++)
+    INT_EQ(in.spans[i].flags, 0, "no variable");
+}
+
+#define UNCLOSED_VAR                                                           \
+  "error: unclosed '{{' (expected '}}' after the variable name, like "         \
+  "{{clinic.phone_24h}}; write \\{ for a literal '{')\n"
+#define BAD_VAR_CHAR(c)                                                        \
+  "error: character " c " in a variable name (expected lower-case letters, "   \
+  "digits and '_' in parts joined by '.', like {{clinic.phone_24h}})\n"
+
+static void test_variable_errors(void) {
+  struct doc_inline in;
+  OK(!parse("Call {{clinic.phone_24h now", &in), "unclosed {{");
+  STR_EQ(errbuf, "t.yaml:1:6: " UNCLOSED_VAR, "unclosed message");
+  OK(!parse("a {{clinic.name}", &in), "only one closing brace");
+  STR_EQ(errbuf, "t.yaml:1:3: " UNCLOSED_VAR, "unclosed (one brace)");
+  OK(!parse("x {{clinic.Phone}}", &in), "upper case in a name");
+  STR_EQ(errbuf, "t.yaml:1:12: " BAD_VAR_CHAR("'P' (U+0050)"),
+         "bad character message points at the character");
+  OK(!parse("{{ clinic.name }}", &in), "spaces in braces");
+  STR_EQ(errbuf, "t.yaml:1:3: " BAD_VAR_CHAR("' ' (U+0020)"),
+         "space message");
+  OK(!parse("ab {{}}", &in), "empty name");
+  STR_EQ(errbuf,
+         "t.yaml:1:4: error: empty variable '{{}}' (expected a name, like "
+         "{{clinic.phone_24h}})\n",
+         "empty message");
+  OK(!parse("{{clinic..name}}", &in), "double dot");
+  STR_EQ(errbuf,
+         "t.yaml:1:9: error: bad variable name 'clinic..name' (expected parts "
+         "of lower-case letters, digits and '_' joined by single dots, like "
+         "clinic.phone_24h)\n",
+         "double dot message points at the dot");
+  OK(!parse("{{.x}} {{x.}}", &in), "leading dot");
+  STR_EQ(errbuf,
+         "t.yaml:1:3: error: bad variable name '.x' (expected parts of "
+         "lower-case letters, digits and '_' joined by single dots, like "
+         "clinic.phone_24h)\n",
+         "leading dot message");
+  OK(!parse("[x](tel:{{clinic.Phone}})", &in), "bad name in a target");
+  STR_EQ(errbuf, "t.yaml:1:18: " BAD_VAR_CHAR("'P' (U+0050)"),
+         "target: the bad character's position");
+  OK(!parse("[x](tel:{{clinic.phone_24h)", &in), "unclosed in a target");
+  STR_EQ(errbuf, "t.yaml:1:9: " UNCLOSED_VAR, "target: unclosed message");
+  /* a second line: the position follows the anchors */
+  const char *t = "first line {{oops";
+  struct inline_anchor a[2] = {{0, {FILE_NAME, 5, 3}}, {11, {FILE_NAME, 6, 5}}};
+  OK(!parse_at(t, a, 2, &in), "unclosed on line 2");
+  STR_EQ(errbuf, "t.yaml:6:5: " UNCLOSED_VAR, "line 2 position");
+}
+
 int main(void) {
   arena = arena_new();
   errf = tmpfile();
@@ -290,6 +384,8 @@ int main(void) {
   test_escapes();
   test_anchors();
   test_errors();
+  test_variables();
+  test_variable_errors();
   fclose(errf);
   arena_free(arena);
   return harness_done();

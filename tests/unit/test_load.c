@@ -390,6 +390,24 @@ static void test_good_min(void) {
   STR_EQ(b[8].alt, "QR code: https://example.org/more", "default alt");
   INT_EQ(b[8].width, 0, "default width");
   STR_EQ(inline_plain(doc->arena, &b[8].text), "Scan for more", "caption");
+
+  /* the wallet card */
+  const struct doc_card *card = &doc->card;
+  OK(card->present, "card part");
+  POS_EQ(card->pos, 54, 3, "card position");
+  STR_EQ(inline_plain(doc->arena, &card->front.title), "I am having immunotherapy",
+         "card front title");
+  INT_EQ(card->front.nlines, 2, "card front lines");
+  INT_EQ(card->front.note.nspans, 0, "no front note");
+  POS_EQ(card->back.pos, 60, 5, "card back position");
+  INT_EQ(card->back.nlines, 2, "card back lines");
+  if (card->back.nlines == 2) {
+    STR_EQ(card->back.lines[1].spans[1].url, "https://example.org/breath",
+           "link in a card line");
+    POS_EQ(card->back.lines[0].spans[0].pos, 62, 9, "card line position");
+  }
+  STR_EQ(inline_plain(doc->arena, &card->back.note), "For clinicians: a test note.",
+         "card note");
   doc_free(doc);
 }
 
@@ -541,9 +559,59 @@ static void test_layouts(void) {
     INT_EQ(p->colors.heading, 0x003a70, "default heading colour");
     INT_EQ(p->colors.urgent_border, 0xb00020, "default urgent border");
     INT_EQ(p->bleed, 0, "no bleed");
+    INT_EQ(p->kind, PAGEDEF_LEAFLET, "default kind");
+    INT_EQ(p->npanels, 0, "no panels");
+    OK(!p->has_back, "no back panel");
+    INT_EQ(p->page_multiple, 1, "default page_multiple");
+    INT_EQ(p->sheet.imposition, IMPOSE_NONE, "no sheet");
+    OK(p->running_footer, "running footer by default");
   }
   pagedef_free(p);
   unlink(path);
+
+  /* the folded, booklet and card layouts */
+  if (access("layouts/trifold-a4.yaml", R_OK) == 0) {
+    err_reset();
+    p = load_pagedef("trifold-a4", "layouts", &d);
+    OK(p != NULL, "trifold-a4: %s", err_text());
+    if (p) {
+      INT_EQ(p->npanels, 5, "trifold: five panels in the flow");
+      OK(p->npanels == 5 && p->panels[0].page == 0 && p->panels[0].column == 2,
+         "front cover first: page 1, column 3");
+      OK(p->npanels == 5 && p->panels[4].page == 0 && p->panels[4].column == 0,
+         "inside flap last: page 1, column 1");
+      OK(p->has_back && p->back.page == 0 && p->back.column == 1,
+         "back cover: page 1, column 2");
+      OK(!p->running_footer, "no running footer");
+    }
+    pagedef_free(p);
+  }
+  if (access("layouts/a5-booklet.yaml", R_OK) == 0) {
+    err_reset();
+    p = load_pagedef("a5-booklet", "layouts", &d);
+    OK(p != NULL, "a5-booklet: %s", err_text());
+    if (p) {
+      INT_EQ(p->page_multiple, 4, "booklet: multiple of 4");
+      INT_EQ(p->sheet.imposition, IMPOSE_SADDLE, "saddle-stitch");
+      INT_EQ(p->sheet.width, HU_FROM_MM(297), "A4 landscape sheet");
+      OK(!p->sheet.always, "imposed only with --impose");
+    }
+    pagedef_free(p);
+  }
+  if (access("layouts/wallet-card-sheet.yaml", R_OK) == 0) {
+    err_reset();
+    p = load_pagedef("wallet-card-sheet", "layouts", &d);
+    OK(p != NULL, "wallet-card-sheet: %s", err_text());
+    if (p) {
+      INT_EQ(p->kind, PAGEDEF_CARD, "card kind");
+      INT_EQ(p->page_width, HU_FROM_MM(85.6), "ID-1 width");
+      INT_EQ(p->page_height, HU_FROM_MM(53.98), "ID-1 height");
+      INT_EQ(p->sheet.imposition, IMPOSE_CARDS, "cards on a sheet");
+      OK(p->sheet.columns == 2 && p->sheet.rows == 5, "2 x 5 cards");
+      OK(p->sheet.crop_marks && p->sheet.always, "crop marks, always imposed");
+    }
+    pagedef_free(p);
+  }
 
   /* by name, and an unknown name */
   err_reset();
