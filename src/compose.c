@@ -19,6 +19,7 @@
 #include "image.h"
 #include "inline.h"
 #include "linebreak.h"
+#include "patients.h"
 #include "shape.h"
 
 struct composer {
@@ -752,7 +753,79 @@ static bool compose_clinic_line(struct composer *c) {
   return true;
 }
 
-/* Logo, title, subtitle, clinic line (and demo warning), then a rule. */
+/* A patient's value (personal data: SPAN_PATIENT), placed at the field's
+ * CSV cell so that an error about it (a character no font has) points
+ * there; short values stay on one line, as resolve keeps them. */
+static struct doc_inline patient_inline(struct composer *c, const char *text,
+                                        enum patient_field f, unsigned flags) {
+  if (strlen(text) <= 40) flags |= SPAN_KEEP;
+  struct doc_inline in = plain_inline(c, text, flags | SPAN_PATIENT);
+  struct src_pos pos = c->doc->patient->field_pos[f];
+  if (pos.line > 0) in.spans[0].pos = pos;
+  return in;
+}
+
+/* A per-patient leaflet's box under the title: "Prepared for First Last",
+ * then "Your treatment: X" and "Starting on 1 December 2026" when the row
+ * has them; ruled in the heading colour on the page's white, so that it
+ * does not read as one of the handout's call-outs.  Its chunk points at
+ * the handout (as the title does), its spans at the CSV cells. */
+static bool compose_prepared_for(struct composer *c) {
+  const struct patient *p = c->doc->patient;
+  if (!p) return true;
+  struct doc_inline lines[3];
+  size_t n = 0;
+  struct doc_inline parts[4];
+  parts[0] = plain_inline(c, "Prepared for ", 0);
+  parts[1] = patient_inline(c, p->first_name, PF_FIRST_NAME, SPAN_BOLD);
+  parts[2] = plain_inline(c, " ", SPAN_BOLD);
+  parts[3] = patient_inline(c, p->last_name, PF_LAST_NAME, SPAN_BOLD);
+  lines[n++] = concat_inline(c, parts, 4);
+  if (p->treatment) {
+    parts[0] = plain_inline(c, "Your treatment: ", 0);
+    parts[1] = patient_inline(c, p->treatment, PF_TREATMENT, SPAN_BOLD);
+    lines[n++] = concat_inline(c, parts, 2);
+  }
+  if (p->start_date) {
+    parts[0] = plain_inline(c, "Starting on ", 0);
+    parts[1] = patient_inline(c, long_date(c, p->start_date), PF_START_DATE,
+                              SPAN_BOLD);
+    lines[n++] = concat_inline(c, parts, 2);
+  }
+  hu_t pad = (hu_t)c->pd->body_size * 600; /* 0.6 em */
+  hu_t thick = HU_FROM_PT(1.5);
+  hu_t width = c->g->width;
+  int div = elem_add(c, ROLE_DIV, 0);
+  struct opbuf box = {0};
+  op_add(c, &box, PG_RECT, -1); /* the frame, sized below */
+  struct flow f = {&box, pad};
+  bool ok = true;
+  for (size_t i = 0; i < n; i++) {
+    struct text_style ts;
+    struct text_lines tl;
+    if (!set_text(c, &lines[i], body_style(c, &ts), width - 2 * pad, &tl)) {
+      ok = false;
+      continue;
+    }
+    flow_lines(c, &f, &tl, pad, 0, elem_add(c, ROLE_P, div), c->doc->pos, "");
+  }
+  if (!ok) return false;
+  hu_t height = f.y + pad;
+  struct pg_op *frame = &box.ops[0];
+  frame->x = thick / 2, frame->y = height - thick / 2;
+  frame->w = width - thick, frame->h = height - thick;
+  frame->stroke = c->pd->colors.heading;
+  frame->line_width = thick;
+  struct galley_chunk *ch = chunk_add(c, height, para_gap(c) * 2 / 3,
+                                      c->doc->pos, "\"Prepared for\" box");
+  ch->ops = box.ops;
+  ch->nops = box.n;
+  keep_last(c);
+  return true;
+}
+
+/* Logo, title, subtitle, the "Prepared for" box of a per-patient leaflet,
+ * clinic line (and demo warning), then a rule. */
 static bool title_block(struct composer *c) {
   const struct doc *doc = c->doc;
   struct text_style ts = {FONT_BOLD, c->pd->title_size, c->pd->colors.heading};
@@ -794,6 +867,7 @@ static bool title_block(struct composer *c) {
                     doc->pos, "subtitle");
     keep_last(c);
   }
+  if (!compose_prepared_for(c)) return false;
   if (!compose_clinic_line(c)) return false;
   /* a rule under the title block */
   struct opbuf b = {0};

@@ -2,8 +2,13 @@
  * main: the handout command line, a thin layer over the library.
  *
  *   handout render HANDOUT.yaml [-l LAYOUT] [-s SITE] [-o FILE.pdf] [--dump=tree|lines|pages]
+ *   handout render HANDOUT.yaml --patients FILE.csv --patient REF [-s SITE] [-o FILE.pdf]
  *   handout batch [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] [-s SITE] [-o OUTDIR] [-j JOBS]
+ *                 [--shard K/N]
+ *   handout batch --patients FILE.csv [-s SITE] [-o OUTDIR] [-j JOBS] [--shard K/N]
  *   handout lint [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] [-s SITE] [--format text|json]
+ *   handout mail --patients FILE.csv --from ADDR (--smtp URL | --spool DIR) ...
+ *                (src/mail_cli.c)
  *   handout --help | --version
  *
  * Exit status (DESIGN.md): 0 all done; 1 some input was invalid (every valid
@@ -19,15 +24,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "diag.h"
 #include "job.h"
 #include "lint.h"
+#include "patients.h"
+#include "mail_cli.h"
 #include "site.h"
 #include "util.h"
 
@@ -38,10 +47,16 @@
 static const char usage_text[] =
     "usage: handout render HANDOUT.yaml [-l LAYOUT] [-s SITE] [-o FILE.pdf] "
     "[--impose] [--dump=tree|lines|pages]\n"
+    "       handout render HANDOUT.yaml --patients FILE.csv --patient REF "
+    "[-s SITE] [-o FILE.pdf] [--show-patient-data]\n"
     "       handout batch [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] "
-    "[-s SITE] [-o OUTDIR] [-j JOBS] [--impose]\n"
+    "[-s SITE] [-o OUTDIR] [-j JOBS] [--shard K/N] [--impose]\n"
+    "       handout batch --patients FILE.csv [-s SITE] [-o OUTDIR] [-j JOBS] "
+    "[--shard K/N] [--show-patient-data]\n"
     "       handout lint [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] "
     "[-s SITE] [--format text|json]\n"
+    "       handout mail --patients FILE.csv --from ADDR (--smtp URL | --spool DIR) "
+    "[--protect none|dob|passphrase] [--dry-run] ... (handout mail --help)\n"
     "       handout --help | --version\n";
 
 static const char help_text[] =
@@ -53,12 +68,18 @@ static const char help_text[] =
     "           (default out/LAYOUT/ID.pdf), or a text dump of a stage\n"
     "  batch    every handout given (default: every handouts/*.yaml) in every\n"
     "           layout given (default: every layouts/*.yaml) into\n"
-    "           OUTDIR/LAYOUT/HANDOUT.pdf (default OUTDIR: out)\n"
+    "           OUTDIR/LAYOUT/HANDOUT.pdf (default OUTDIR: out); with --patients,\n"
+    "           one leaflet per valid row (its handout and layout) into\n"
+    "           OUTDIR/REF.pdf, mode 0600 (default OUTDIR: out/patients); and\n"
+    "           OUTDIR/manifest.jsonl (path, pages, bytes, sha256, status)\n"
     "  lint     check the handouts given (default: every handouts/*.yaml) and\n"
     "           the layouts (default: every layouts/*.yaml): readability,\n"
     "           length of lists and sentences, required parts, review date,\n"
     "           alt text, jargon, clear print, contrast; writes no PDF and\n"
     "           exits 1 only on errors (warnings and notes exit 0)\n"
+    "  mail     email each patient in --patients FILE.csv with an address their\n"
+    "           own leaflet, once (a journal records what was accepted), over\n"
+    "           SMTP with STARTTLS or into a spool folder; see handout mail --help\n"
     "\n"
     "Options:\n"
     "  -l, --layout NAME   a layout in layouts/ (a4, letter, a4-justified) or a path\n"
@@ -67,6 +88,17 @@ static const char help_text[] =
     "                      rules that fill in {{clinic.*}} in the handouts\n"
     "  -o, --output PATH   render: the PDF file; batch: the output folder\n"
     "  -j, --jobs N        batch: worker processes (default: number of cores)\n"
+    "      --patients FILE.csv\n"
+    "                      render, batch: per-patient leaflets from this patients\n"
+    "                      file (ref, first_name, last_name, handout, layout, ...)\n"
+    "      --patient REF   render: the row of --patients to render; HANDOUT must be\n"
+    "                      the row's handout, the layout is the row's\n"
+    "      --shard K/N     batch: only part K of N (1 <= K <= N <= 10000), for job\n"
+    "                      arrays; the N parts together are the whole run; the\n"
+    "                      manifest is OUTDIR/manifest-K-of-N.jsonl\n"
+    "      --show-patient-data\n"
+    "                      show patients' values (and the handouts they have) in\n"
+    "                      messages and the manifest: for your own screen only\n"
     "      --dump=KIND     render: print the tree, lines or pages instead of a PDF\n"
     "      --impose        printer's sheets for layouts with a sheet: a5-booklet\n"
     "                      as saddle-stitch spreads on A4, wallet-card as ten\n"
@@ -88,6 +120,10 @@ struct cli {
   const char *format;    /* --format (lint) */
   bool impose;           /* --impose */
   int jobs;              /* -j */
+  const char *patients;  /* --patients FILE.csv */
+  const char *patient;   /* --patient REF (render) */
+  bool show_patient_data; /* --show-patient-data */
+  int shard_k, shard_n;  /* --shard K/N; 0 0: the whole run */
   enum job_dump dump;
   char **inputs;
   int ninputs;
@@ -119,7 +155,9 @@ static int parse_options(struct cli *cli, int argc, char **argv) {
       {"dump", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
       {"jobs", required_argument, NULL, 'j'}, {"layout", required_argument, NULL, 'l'},
       {"format", required_argument, NULL, 'F'}, {"impose", no_argument, NULL, 'I'},
-      {"output", required_argument, NULL, 'o'}, {"site", required_argument, NULL, 's'},
+      {"output", required_argument, NULL, 'o'}, {"patient", required_argument, NULL, 'R'},
+      {"patients", required_argument, NULL, 'P'}, {"shard", required_argument, NULL, 'S'},
+      {"show-patient-data", no_argument, NULL, 'X'}, {"site", required_argument, NULL, 's'},
       {NULL, 0, NULL, 0}};
   int c;
   optind = 1;
@@ -147,6 +185,14 @@ static int parse_options(struct cli *cli, int argc, char **argv) {
     case 'l': cli->layouts = optarg; break;
     case 'I': cli->impose = true; break;
     case 'o': cli->output = optarg; break;
+    case 'P': cli->patients = optarg; break;
+    case 'R': cli->patient = optarg; break;
+    case 'S':
+      if (!batch_parse_shard(optarg, &cli->shard_k, &cli->shard_n))
+        return usage_error("--shard %s is not a part of the work (expected K/N with "
+                           "1 <= K <= N <= 10000, such as 3/8)", optarg);
+      break;
+    case 'X': cli->show_patient_data = true; break;
     case 's': cli->site = optarg; break;
     case ':': return usage_error("option %s needs a value", argv[optind - 1]);
     default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -182,26 +228,110 @@ static bool make_dir(const char *path, struct diag *d) {
   return false;
 }
 
+/* path and any missing folders above it (mkdir -p); the last gets mode. */
+static bool make_dirs(const char *path, unsigned mode, struct diag *d) {
+  char *p = xstrdup(path);
+  bool ok = true;
+  for (char *q = p + 1; *q && ok; q++) {
+    if (*q != '/') continue;
+    *q = '\0';
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) ok = false;
+    *q = '/';
+  }
+  if (ok && mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) ok = false;
+  if (!ok) diag_fail(d, "cannot create folder '%s': %s", path, strerror(errno));
+  free(p);
+  return ok;
+}
+
+/* A ref as patients.h allows it: [A-Za-z0-9._-]{1,64}, not starting with
+ * '.'.  Anything else given to --patient is not echoed (it may be a name). */
+static bool ref_syntax_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > PATIENTS_REF_MAX || s[0] == '.') return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+          (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+      return false;
+  return true;
+}
+
+/* render --patients FILE --patient REF: the row, whose handout must be the
+ * one given (compared by name: handouts/melanoma.yaml, or a draft
+ * elsewhere called melanoma.yaml).  Returns 0 with *out set, or the exit
+ * status after reporting. */
+static int render_patient(struct cli *cli, struct diag *d, struct patient_list *pl,
+                          const struct patient **out) {
+  if (!cli->patient)
+    return usage_error("render --patients needs --patient REF (batch --patients "
+                       "renders every row)%s", "");
+  if (cli->layouts)
+    return usage_error("-l cannot be used with --patient (the layout is the "
+                       "patient's row's)%s", "");
+  if (!ref_syntax_ok(cli->patient))
+    return usage_error("--patient takes a ref (expected 1 to 64 letters, digits, "
+                       "'.', '_' or '-'; the value given is not shown)%s", "");
+  if (!patients_load(cli->patients, cli->patients, cli->handouts, cli->layouts_dir,
+                     d, pl))
+    return pl->io_error ? JOB_IO : JOB_INVALID;
+  const struct patient *p = patients_find(pl, cli->patient);
+  if (!p) {
+    diag_fail(d, "no valid row with ref '%s' in %s (expected the ref of a row "
+                 "without errors)", cli->patient, cli->patients);
+    return JOB_INVALID;
+  }
+  char *stem = file_stem(cli->inputs[0]);
+  bool same = strcmp(stem, p->handout) == 0;
+  free(stem);
+  if (!same) {
+    diag_error(d, p->field_pos[PF_HANDOUT],
+               "the row with ref '%s' is for handout %s, not the one given "
+               "(expected HANDOUT.yaml to be the row's handout%s)",
+               p->ref, d->show_patient_data ? p->handout : "<redacted>",
+               d->show_patient_data ? "" : "; --show-patient-data shows it");
+    return JOB_USAGE;
+  }
+  *out = p;
+  return 0;
+}
+
 static int cmd_render(struct cli *cli) {
   if (cli->ninputs != 1)
     return usage_error("render takes one handout file%s", "");
+  if (cli->shard_n) return usage_error("--shard works with batch, not render%s", "");
+  if (cli->patient && !cli->patients)
+    return usage_error("--patient needs --patients FILE.csv%s", "");
   struct diag d;
   diag_init(&d, stderr);
-  const char *layout = cli->layouts ? cli->layouts : "a4";
+  d.show_patient_data = cli->show_patient_data;
+  struct patient_list pl = {0};
+  const struct patient *p = NULL;
+  if (cli->patients) {
+    int st = render_patient(cli, &d, &pl, &p);
+    if (st) {
+      patients_free(&pl);
+      return st;
+    }
+  }
+  const char *layout = p ? p->layout : cli->layouts ? cli->layouts : "a4";
   char *stem = file_stem(cli->inputs[0]);
   char *lstem = file_stem(layout);
   char *path = NULL;
   if (!cli->output && !cli->dump) {
-    size_t n = strlen(stem) + strlen(lstem) + 16;
+    /* out/LAYOUT/ID.pdf; a patient's: out/patients/REF.pdf (ref only) */
+    const char *dir = p ? "patients" : lstem, *name = p ? p->ref : stem;
+    size_t n = strlen(dir) + strlen(name) + 16;
     path = xmalloc(n);
-    snprintf(path, n, "out/%s", lstem);
-    if (!make_dir("out", &d) || !make_dir(path, &d)) {
+    snprintf(path, n, "out/%s", dir);
+    if (!make_dirs(path, p ? 0700 : 0755, &d)) {
       free(stem), free(lstem), free(path);
+      patients_free(&pl);
       return JOB_IO;
     }
-    snprintf(path, n, "out/%s/%s.pdf", lstem, stem);
+    snprintf(path, n, "out/%s/%s.pdf", dir, name);
   }
   char datebuf[40];
+  int errors_before = d.count[DIAG_ERROR]; /* bad rows of other patients */
   struct job job = {.handout = cli->inputs[0],
                     .layout = layout,
                     .out_path = cli->output ? cli->output : path,
@@ -209,11 +339,20 @@ static int cmd_render(struct cli *cli) {
                     .dump_out = stdout,
                     .date = job_date_from_env(&d, datebuf, sizeof datebuf),
                     .site = cli->site ? cli->site : SITE_DEFAULT,
-                    .impose = cli->impose};
+                    .impose = cli->impose,
+                    .patient = p,
+                    .mode = p ? 0600 : 0};
   struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation,
                             cli->sites_dir};
-  int status = diag_has_errors(&d) ? JOB_USAGE : (int)job_run(&job, &paths, NULL, &d);
+  struct diag jd; /* the job's own: compose fails on any error counted */
+  diag_init(&jd, stderr);
+  jd.show_patient_data = cli->show_patient_data;
+  int status = d.count[DIAG_ERROR] > errors_before
+                   ? JOB_USAGE
+                   : (int)job_run(&job, &paths, NULL, &jd);
+  if (status == JOB_OK && pl.nbad) status = JOB_INVALID; /* other rows were bad */
   free(stem), free(lstem), free(path);
+  patients_free(&pl);
   return status;
 }
 
@@ -285,91 +424,111 @@ static bool collect_layouts(struct cli *cli, struct names *out, struct diag *d) 
   return true;
 }
 
-/* Run the jobs with index % nworkers == w; one status byte per job to fd. */
-static void batch_worker(struct cli *cli, const struct names *hs,
-                         const struct names *ls, const char *outdir, int w,
-                         int nworkers, int fd) {
-  struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation,
-                            cli->sites_dir};
-  char datebuf[40];
-  size_t total = hs->n * ls->n;
-  struct job_cache *cache = job_cache_new();
-  for (size_t i = (size_t)w; i < total; i += (size_t)nworkers) {
-    const char *handout = hs->v[i % hs->n], *layout = ls->v[i / hs->n];
-    struct diag d;
-    diag_init(&d, stderr);
-    char *hstem = file_stem(handout), *lstem = file_stem(layout);
-    size_t n = strlen(outdir) + strlen(hstem) + strlen(lstem) + 8;
-    char *path = xmalloc(n);
-    snprintf(path, n, "%s/%s/%s.pdf", outdir, lstem, hstem);
-    struct job job = {.handout = handout,
-                      .layout = layout,
-                      .out_path = path,
-                      .dump = DUMP_NONE,
-                      .date = job_date_from_env(&d, datebuf, sizeof datebuf),
-                      .site = cli->site ? cli->site : SITE_DEFAULT,
-                      .impose = cli->impose};
-    unsigned char status = (unsigned char)job_run(&job, &paths, cache, &d);
-    if (write(fd, &status, 1) != 1) status = JOB_IO;
-    free(hstem), free(lstem), free(path);
-  }
-  job_cache_free(cache);
-}
-
-static int worker_count(const struct cli *cli, size_t total) {
+/* The default worker count: one per core. */
+static int default_jobs(const struct cli *cli) {
   long n = cli->jobs ? cli->jobs : sysconf(_SC_NPROCESSORS_ONLN);
-  if (n < 1) n = 1;
-  if ((size_t)n > total) n = (long)(total ? total : 1);
-  return (int)n;
+  return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
-/* Fork the workers and gather one status byte per job. */
-static int run_workers(struct cli *cli, const struct names *hs,
-                       const struct names *ls, const char *outdir, size_t *failed) {
+/* Strings the batch items point at, freed together. */
+static char *keep(struct names *owned, char *s) {
+  names_add(owned, s);
+  return s;
+}
+
+/* One item per valid patient row: its handout in its layout (large-print
+ * when the row asks) into OUTDIR/REF.pdf. */
+static struct batch_item *patient_items(struct cli *cli, const struct patient_list *pl,
+                                        struct names *owned, size_t *n) {
+  struct batch_item *items = xcalloc(pl->count ? pl->count : 1, sizeof *items);
+  for (size_t i = 0; i < pl->count; i++) {
+    const struct patient *p = &pl->patients[i];
+    size_t hn = strlen(cli->handouts) + strlen(p->handout) + 8;
+    char *handout = keep(owned, xmalloc(hn));
+    snprintf(handout, hn, "%s/%s.yaml", cli->handouts, p->handout);
+    size_t rn = strlen(p->ref) + 5;
+    char *rel = keep(owned, xmalloc(rn));
+    snprintf(rel, rn, "%s.pdf", p->ref);
+    items[i] = (struct batch_item){handout, p->layout, p->handout, p->layout, rel, p};
+  }
+  *n = pl->count;
+  return items;
+}
+
+/* Every handout in every layout (layout by layout) into
+ * OUTDIR/LAYOUT/HANDOUT.pdf. */
+static struct batch_item *generic_items(const struct names *hs, const struct names *ls,
+                                        struct names *owned, size_t *n) {
   size_t total = hs->n * ls->n;
-  int nworkers = worker_count(cli, total);
-  int fds[2];
-  if (pipe(fds) != 0) return JOB_IO;
-  fflush(NULL);
-  for (int w = 0; w < nworkers; w++) {
-    pid_t pid = fork();
-    if (pid < 0) return JOB_IO;
-    if (pid == 0) {
-      close(fds[0]);
-      batch_worker(cli, hs, ls, outdir, w, nworkers, fds[1]);
-      _exit(0);
-    }
+  struct batch_item *items = xcalloc(total ? total : 1, sizeof *items);
+  for (size_t i = 0; i < total; i++) {
+    const char *handout = hs->v[i % hs->n], *layout = ls->v[i / hs->n];
+    char *hstem = keep(owned, file_stem(handout));
+    char *lstem = keep(owned, file_stem(layout));
+    size_t rn = strlen(hstem) + strlen(lstem) + 6;
+    char *rel = keep(owned, xmalloc(rn));
+    snprintf(rel, rn, "%s/%s.pdf", lstem, hstem);
+    items[i] = (struct batch_item){handout, layout, hstem, lstem, rel, NULL};
   }
-  close(fds[1]);
-  int worst = JOB_OK;
-  size_t got = 0;
-  unsigned char st;
-  while (read(fds[0], &st, 1) == 1) {
-    got++;
-    if (st != JOB_OK) (*failed)++;
-    if (st > worst) worst = st;
+  *n = total;
+  return items;
+}
+
+/* The line at the end of every batch: counts, time and speed, never a
+ * patient's value. */
+static void batch_summary(const struct cli *cli, const struct batch_result *r,
+                          const char *outdir, size_t all, size_t nhandouts,
+                          size_t nlayouts, size_t rows_skipped) {
+  const char *what = cli->patients ? "leaflets" : "PDFs";
+  char shard[64] = "";
+  if (cli->shard_n)
+    snprintf(shard, sizeof shard, "shard %d/%d: ", cli->shard_k, cli->shard_n);
+  if (r->interrupted) {
+    fprintf(stderr,
+            "handout: %sinterrupted by %s: %zu of %zu %s written to %s/; no "
+            "manifest written (a manifest means a complete run)\n",
+            shard, r->signal == SIGINT ? "SIGINT" : "SIGTERM", r->ok, r->total,
+            what, outdir);
+    return;
   }
-  close(fds[0]);
-  int wstatus;
-  while (wait(&wstatus) > 0)
-    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) worst = JOB_IO;
-  if (got < total) {
-    *failed += total - got; /* a worker died without reporting */
-    worst = JOB_IO;
-  }
-  return worst;
+  struct strbuf b = {0};
+  if (cli->patients)
+    strbuf_printf(&b, "%zu row%s skipped", rows_skipped, rows_skipped == 1 ? "" : "s");
+  else
+    strbuf_printf(&b, "%zu handouts x %zu layouts", nhandouts, nlayouts);
+  if (cli->shard_n) strbuf_printf(&b, "; %zu in all shards", all);
+  size_t failed = r->total - r->ok;
+  if (failed) strbuf_printf(&b, "; %zu failed", failed);
+  if (r->hidden)
+    strbuf_printf(&b, "; %zu message%s not shown: --show-patient-data", r->hidden,
+                  r->hidden == 1 ? "" : "s");
+  double rate = r->seconds > 0 ? (double)r->ok / r->seconds : 0;
+  fprintf(stderr, "handout: %s%zu of %zu %s written to %s/ (%s) in %.2f s, %.1f leaflets/s\n",
+          shard, r->ok, r->total, what, outdir, b.data, r->seconds, rate);
+  strbuf_free(&b);
 }
 
 static int cmd_batch(struct cli *cli) {
   struct diag d;
   diag_init(&d, stderr);
+  d.show_patient_data = cli->show_patient_data;
   if (cli->dump) return usage_error("--dump works with render, not batch%s", "");
-  struct names hs = {0}, ls = {0};
-  const char *outdir = cli->output ? cli->output : "out";
+  if (cli->patient)
+    return usage_error("--patient works with render (batch --patients renders "
+                       "every row)%s", "");
+  if (cli->patients && (cli->ninputs || cli->layouts))
+    return usage_error("batch --patients takes no handouts and no -l (each row "
+                       "names its handout and layout)%s", "");
+  struct names hs = {0}, ls = {0}, owned = {0};
+  struct patient_list pl = {0};
+  struct batch_item *items = NULL;
+  size_t nitems = 0;
+  const char *outdir =
+      cli->output ? cli->output : cli->patients ? "out/patients" : "out";
   int status = JOB_IO;
-  if (!collect_handouts(cli, &hs, &d) || !collect_layouts(cli, &ls, &d)) goto done;
-  if (hs.n == 0 || ls.n == 0) {
-    diag_fail(&d, "nothing to do: %zu handouts, %zu layouts", hs.n, ls.n);
+  char datebuf[40];
+  const char *date = job_date_from_env(&d, datebuf, sizeof datebuf);
+  if (diag_has_errors(&d)) {
     status = JOB_USAGE;
     goto done;
   }
@@ -381,7 +540,27 @@ static int cmd_batch(struct cli *cli) {
     goto done;
   }
   site_free(site);
-  if (!make_dir(outdir, &d)) goto done;
+  if (cli->patients) {
+    if (!patients_load(cli->patients, cli->patients, cli->handouts,
+                       cli->layouts_dir, &d, &pl)) {
+      status = pl.io_error ? JOB_IO : JOB_INVALID;
+      goto done;
+    }
+    items = patient_items(cli, &pl, &owned, &nitems);
+  } else {
+    if (!collect_handouts(cli, &hs, &d) || !collect_layouts(cli, &ls, &d)) goto done;
+    if (hs.n == 0 || ls.n == 0) {
+      diag_fail(&d, "nothing to do: %zu handouts, %zu layouts", hs.n, ls.n);
+      status = JOB_USAGE;
+      goto done;
+    }
+    items = generic_items(&hs, &ls, &owned, &nitems);
+  }
+  size_t all = nitems;
+  if (cli->shard_n)
+    nitems = batch_select_shard(items, nitems, cli->shard_k, cli->shard_n);
+  /* patients' leaflets: a folder only its owner can read */
+  if (!make_dirs(outdir, cli->patients ? 0700 : 0755, &d)) goto done;
   for (size_t i = 0; i < ls.n; i++) {
     char *lstem = file_stem(ls.v[i]);
     size_t n = strlen(outdir) + strlen(lstem) + 2;
@@ -391,20 +570,39 @@ static int cmd_batch(struct cli *cli) {
     free(dir), free(lstem);
     if (!ok) goto done;
   }
-  size_t failed = 0, total = hs.n * ls.n;
-  status = run_workers(cli, &hs, &ls, outdir, &failed);
-  fprintf(stderr, "handout: %zu of %zu PDFs written to %s/ (%zu handouts x %zu layouts)%s\n",
-          total - failed, total, outdir, hs.n, ls.n, failed ? ", some failed" : "");
+  struct batch_options o = {
+      .outdir = outdir,
+      .site = cli->site ? cli->site : SITE_DEFAULT,
+      .date = date,
+      .impose = cli->impose,
+      .jobs = default_jobs(cli),
+      .patients = cli->patients != NULL,
+      .csv_path = cli->patients,
+      .show_patient_data = cli->show_patient_data,
+      .progress = isatty(STDERR_FILENO) == 1,
+      .shard_k = cli->shard_k,
+      .shard_n = cli->shard_n,
+  };
+  struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation,
+                            cli->sites_dir};
+  struct batch_result r;
+  status = batch_run(items, nitems, &o, &paths, &d, &r);
+  batch_summary(cli, &r, outdir, all, hs.n, ls.n, pl.nbad);
+  if (status == JOB_OK && pl.nbad) status = JOB_INVALID; /* rows skipped */
 done:
+  free(items);
+  names_free(&owned);
   names_free(&hs);
   names_free(&ls);
+  patients_free(&pl);
   return status;
 }
 
 /* ---- lint ------------------------------------------------------------- */
 
 static int cmd_lint(struct cli *cli) {
-  if (cli->dump || cli->output || cli->jobs || cli->impose)
+  if (cli->dump || cli->output || cli->jobs || cli->impose || cli->patients ||
+      cli->patient || cli->shard_n || cli->show_patient_data)
     return usage_error("lint takes handouts, -l, -s and --format only%s", "");
   char today[16];
   if (!lint_today(today, sizeof today))
@@ -460,6 +658,11 @@ int main(int argc, char **argv) {
   struct cli cli = {0};
   cli.command = cmd;
   set_paths(&cli);
+  if (strcmp(cmd, "mail") == 0) { /* own options: src/mail_cli.c */
+    struct job_paths paths = {cli.fonts, cli.layouts_dir, cli.hyphenation,
+                              cli.sites_dir};
+    return mail_main(argc - 1, argv + 1, &paths);
+  }
   int rc = parse_options(&cli, argc - 1, argv + 1);
   if (rc >= 0) return rc;
   if (cli.format && strcmp(cmd, "lint") != 0)
@@ -467,5 +670,5 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "render") == 0) return cmd_render(&cli);
   if (strcmp(cmd, "batch") == 0) return cmd_batch(&cli);
   if (strcmp(cmd, "lint") == 0) return cmd_lint(&cli);
-  return usage_error("unknown command '%s' (expected render, batch or lint)", cmd);
+  return usage_error("unknown command '%s' (expected render, batch, lint or mail)", cmd);
 }

@@ -44,6 +44,7 @@ struct resolver {
   const struct site *site;
   const struct patient *patient; /* NULL: a generic leaflet */
   bool from_patient; /* value_of(): the last value came from the patient */
+  struct src_pos patient_pos; /* ...and the field's place in the CSV */
   struct arena *arena; /* doc->arena */
   struct diag *d;
   bool ok;
@@ -104,6 +105,7 @@ static const char *patient_value(struct resolver *r, const char *name,
   if (!v)
     return RESOLVE_BLANK;
   r->from_patient = true;
+  r->patient_pos = r->patient->field_pos[patient_vars[i]];
   if (patient_vars[i] == PF_START_DATE) {
     char buf[64];
     if (format_long_date(v, buf, sizeof buf))
@@ -219,8 +221,13 @@ static void resolve_inline(struct resolver *r, struct doc_inline *in) {
     sp->flags &= ~(unsigned)SPAN_VAR;
     if (sp->len <= RESOLVE_KEEP_BYTES)
       sp->flags |= SPAN_KEEP;
-    if (r->from_patient)
+    if (r->from_patient) {
       sp->flags |= SPAN_PATIENT;
+      /* a later error about this text (a character no font has) points at
+       * the CSV cell it came from, where it can be fixed */
+      if (r->patient_pos.line > 0)
+        sp->pos = r->patient_pos;
+    }
   }
 }
 

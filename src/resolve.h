@@ -15,7 +15,9 @@
  * Output: the same doc with every SPAN_VAR span replaced by a text span of
  *         the value (keeping the span's bold and link; values of up to 40
  *         bytes are kept together on one line, like [[...]]; values from a
- *         patient also get SPAN_PATIENT), every block whose condition does
+ *         patient also get SPAN_PATIENT and, as position, the patient
+ *         field's CSV cell (patient->field_pos), so that a later error about
+ *         the text points at the cell to fix), every block whose condition does
  *         not hold for the patient removed (a call-out left with no block
  *         goes too; see when.h), and doc->patient set to the patient.  New
  *         strings come from doc->arena; the patient is not copied: the

@@ -166,9 +166,24 @@ static struct src_pos char_pos(const struct shaper *s, size_t i) {
   const struct ch *c = &s->chs[i];
   const struct doc_span *sp = &s->in->spans[c->span];
   struct src_pos p = sp->pos;
+  if (sp->flags & SPAN_PATIENT) return p; /* the patient field's own place
+                                             (the CSV cell): no offset */
   size_t start = s->span_off[c->span];
   if (p.col > 0) p.col += (int)utf8_count(s->text + start, c->off - start);
   return p;
+}
+
+/* The character for a message: 'é' (U+00E9), or, when it comes from a
+ * patient field and patient data is not shown, words that name neither the
+ * character nor its code point (either could give away a name's script). */
+static void describe_char(const struct shaper *s, size_t i, char *buf,
+                          size_t size) {
+  const struct doc_span *sp = &s->in->spans[s->chs[i].span];
+  if ((sp->flags & SPAN_PATIENT) && !s->d->show_patient_data)
+    snprintf(buf, size, "in a patient field (hidden: --show-patient-data "
+                        "shows it)");
+  else
+    diag_describe_char(s->chs[i].cp, buf, size);
 }
 
 static const char *base_name(const char *path) {
@@ -211,8 +226,8 @@ static void report_missing(struct shaper *s, size_t i, enum font_role role) {
   s->failed = true;
   uint32_t cp = s->chs[i].cp;
   if (!first_report(s, cp)) return;
-  char what[48], fonts[512];
-  diag_describe_char(cp, what, sizeof what);
+  char what[80], fonts[512];
+  describe_char(s, i, what, sizeof what);
   struct src_pos pos = char_pos(s, i);
 
   /* Faces this role may use, and faces that have the character. */
@@ -244,8 +259,8 @@ static void report_missing(struct shaper *s, size_t i, enum font_role role) {
 static void report_char(struct shaper *s, size_t i, const char *fmt) {
   s->failed = true;
   if (!first_report(s, s->chs[i].cp)) return;
-  char what[48];
-  diag_describe_char(s->chs[i].cp, what, sizeof what);
+  char what[80];
+  describe_char(s, i, what, sizeof what);
   diag_error(s->d, char_pos(s, i), fmt, what);
 }
 

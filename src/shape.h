@@ -15,7 +15,10 @@
  * hyphens and slashes give an unflagged-width, flagged penalty of width 0.
  *
  * Errors: a character that no face of the fontset has is reported at its
- * source position naming the character; returns false.
+ * source position naming the character; returns false.  A character of a
+ * SPAN_PATIENT span is reported at the span's position (resolve and compose
+ * put the patient field's CSV cell there) and, unless
+ * diag->show_patient_data, without naming the character or its code point.
  *
  * Ownership: items, their text copies and kerning arrays are from the arena.
  */

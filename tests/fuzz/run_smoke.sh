@@ -12,6 +12,10 @@
 #   sh tests/fuzz/run_smoke.sh build-fuzz 30
 #   RSS_MB=256 sh tests/fuzz/run_smoke.sh build-fuzz 300 render
 #
+# (ASan's own caches make a long fuzz_render session creep up by ~100 MB over
+# 20 000 runs; keep 256 MB checks to a few minutes, or replay the corpus
+# with the plain replay_render to measure one input at a time.)
+#
 # Extra libFuzzer options can be given in FUZZ_ARGS (e.g. "-jobs=2").
 set -u
 build=${1:?usage: run_smoke.sh BUILD_DIR [SECONDS] [TARGET...]}

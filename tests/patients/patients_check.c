@@ -1,7 +1,8 @@
 /*
  * patients_check: load a patients file with patients_load() and report, as
- * the command line will (test driver for tests/bad-csv/ and
- * tests/patients/; `handout batch --patients` reports the same lines).
+ * the command line does (test driver for tests/patients/: the test
+ * patients.awkward-200 lists the rows; tests/bad-csv/ runs through
+ * `handout batch --patients` itself, which reports the same lines).
  *
  *   patients_check [--show-patient-data] [--list] FILE.csv
  *

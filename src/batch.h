@@ -1,0 +1,117 @@
+/*
+ * batch: many jobs (job.h) over worker processes, with sharding, a
+ * manifest, a progress line and privacy rules for per-patient leaflets.
+ *
+ *   items (handout x layout, or one per patient row) -> [--shard K/N]
+ *   -> fork -j workers (worker w runs items i with i % N == w, in order)
+ *   -> each writes OUTDIR/ITEM.rel_path atomically and sends the parent one
+ *      fixed-size result record per item through a pipe
+ *   -> the parent collects them by index and writes OUTDIR/manifest.jsonl
+ *      (manifest-K-of-N.jsonl for a shard) atomically, in item order
+ *
+ * Determinism: every item is rendered on its own (the worker's job cache
+ * holds only layouts, fonts and profiles), so the files and the manifest
+ * are byte-identical whatever the number of workers.  The manifest holds
+ * no time, host or worker number.
+ *
+ * Sharding: item i belongs to shard (fnv1a64(key) % N) + 1, key = the ref
+ * for a patient, "HANDOUT\0LAYOUT" (the names, not the paths) otherwise.
+ * A key's shard depends on nothing else, so adding rows to a patients file
+ * moves no other row to another shard, and the N shards are disjoint and
+ * together exactly the unsharded set.
+ *
+ * Manifest: one JSON object per line, in item order:
+ *   patients: {"ref", "layout", "path", "pages", "bytes", "sha256", "status"}
+ *             ("handout" after "ref" only with show_patient_data: handout
+ *             names tell a diagnosis), mode 0600;
+ *   otherwise {"handout", "layout", "path", ...}, mode 0644.
+ * path is relative to OUTDIR (the manifest's folder); status is "ok",
+ * "invalid" or "io-error"; pages, bytes and sha256 (of the file's bytes, as
+ * sha256sum prints it) are null unless ok.  The old manifest is removed
+ * before the first item runs and the new one written only when every item
+ * has reported: a manifest present means a complete run that agrees with
+ * the files.  An interrupted run (SIGINT, SIGTERM) writes none.
+ *
+ * Privacy (patient batches without show_patient_data): a job's messages
+ * that are not at a place in the patients file (messages about the handout
+ * or layout name the handout, i.e. a diagnosis) are not shown; one line at
+ * the row's place says how many were hidden.  Messages at the patients
+ * file's places never quote a value (shape.h, patients.h).  Progress
+ * carries counts only.
+ *
+ * Signals: SIGINT and SIGTERM make the parent forward the signal to the
+ * workers; each finishes the item it is on (its file is complete or, on
+ * failure, its temporary file removed) and stops; batch_run returns 3
+ * with result->interrupted set and no manifest.
+ *
+ * Errors: per item through the worker's messages on stderr; batch-level
+ * failures (pipe, fork, manifest) through d.  Returns the exit status
+ * (job.h): 0 all ok, 1 some item invalid, 3 an I/O failure or interruption.
+ *
+ * Ownership: items are borrowed; nothing is kept after return.
+ * Included by the CLI (main.c) and tests.
+ */
+#ifndef HANDOUT_BATCH_H
+#define HANDOUT_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "job.h"
+
+#define BATCH_MAX_SHARDS 10000
+
+struct batch_item {
+  const char *handout;      /* path of the handout YAML */
+  const char *layout;       /* layout name or path (struct job's layout) */
+  const char *handout_name; /* "melanoma": manifest and shard key */
+  const char *layout_name;  /* "a4": manifest and shard key */
+  const char *rel_path;     /* output file, relative to the output folder */
+  const struct patient *patient; /* NULL: a generic leaflet */
+};
+
+struct batch_options {
+  const char *outdir;   /* exists */
+  const char *site;     /* clinic profile name or path */
+  const char *date;     /* fixed PDF date, or NULL: each handout's own */
+  bool impose;          /* --impose */
+  int jobs;             /* worker processes, >= 1 (fewer if fewer items) */
+  bool patients;        /* per-patient leaflets: mode 0600, privacy */
+  const char *csv_path; /* the patients file as positions print it */
+  bool show_patient_data;
+  bool progress;        /* draw the progress line (stderr is a terminal) */
+  int shard_k, shard_n; /* this shard, for the manifest's name; 0 0: none */
+};
+
+struct batch_result {
+  size_t total;  /* items run */
+  size_t ok, invalid, io;
+  size_t hidden; /* messages not shown (privacy) */
+  double seconds;
+  bool interrupted;
+  int signal;           /* the signal, when interrupted */
+  char manifest[4608];  /* the manifest written, or "" */
+};
+
+/* FNV-1a, 64 bits. */
+uint64_t batch_fnv1a64(const void *data, size_t len);
+
+/* The shard (1..nshards) item it belongs to. */
+int batch_shard_of(const struct batch_item *it, int nshards);
+
+/* Keep in items[0..n) only those of shard k of nshards, in order; returns
+ * the new count. */
+size_t batch_select_shard(struct batch_item *items, size_t n, int k,
+                          int nshards);
+
+/* Parse "K/N" (1 <= K <= N <= BATCH_MAX_SHARDS). */
+bool batch_parse_shard(const char *s, int *k, int *n);
+
+/* Run items[0..n); see the top of this file.  result is always filled. */
+int batch_run(const struct batch_item *items, size_t n,
+              const struct batch_options *o, const struct job_paths *paths,
+              struct diag *d, struct batch_result *result);
+
+#endif
