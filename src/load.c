@@ -2227,7 +2227,7 @@ static struct pagedef *pagedef_from(const char *name_or_path,
     p->colors = (struct pagedef_colors){
         .text = 0x000000,
         .heading = 0x003a70,
-        .link = 0x0b4f9c,
+        .link = 0x0a4a94,
         .rule = 0x5a6b7b,
         .info_bg = 0xe8f1fb,
         .info_border = 0x0b4f9c,
