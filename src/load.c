@@ -185,8 +185,8 @@
 /* ---- loader state -------------------------------------------------------- */
 
 struct loader {
-  struct diag *d;
-  struct arena *arena; /* the result's arena: everything kept goes here */
+  struct yr_ctx yr; /* first: the shared readers (yamlread.h); its arena is
+                       the result's: everything kept goes there */
   struct doc *doc;
 
   /* includes */
@@ -227,7 +227,7 @@ static void bvec_push(struct loader *L, struct bvec *bv,
   L->nblocks += n;
   if (L->nblocks > LOAD_MAX_BLOCKS && !L->too_many_blocks) {
     L->too_many_blocks = true;
-    diag_error(L->d, b->pos,
+    diag_error(L->yr.d, b->pos,
                "more than %d blocks in one handout (expected at most %d "
                "headings, paragraphs, list items, table rows and other "
                "blocks: split it into several leaflets)",
@@ -235,7 +235,7 @@ static void bvec_push(struct loader *L, struct bvec *bv,
   }
   if (bv->n == bv->cap) {
     size_t cap = bv->cap ? bv->cap * 2 : 8;
-    struct doc_block *v = arena_alloc(L->arena, cap * sizeof *v);
+    struct doc_block *v = arena_alloc(L->yr.arena, cap * sizeof *v);
     if (bv->n)
       memcpy(v, bv->v, bv->n * sizeof *v);
     bv->v = v;
@@ -244,7 +244,7 @@ static void bvec_push(struct loader *L, struct bvec *bv,
   bv->v[bv->n++] = *b;
 }
 
-static int nerrors(const struct loader *L) { return L->d->count[DIAG_ERROR]; }
+static int nerrors(const struct loader *L) { return L->yr.d->count[DIAG_ERROR]; }
 
 /* ---- scalar readers ---------------------------------------------------------
  */
@@ -259,12 +259,7 @@ static bool blank(const char *s, size_t n) {
 /* Non-empty text, copied into the result arena. */
 static bool get_text(struct loader *L, const struct yr_node *k,
                      const struct yr_node *v, const char **out) {
-  if (blank(v->str, v->len)) {
-    diag_error(L->d, v->pos, "empty value for '%s' (expected text)", k->str);
-    return false;
-  }
-  *out = arena_strndup(L->arena, v->str, v->len);
-  return true;
+  return yr_text(&L->yr, k, v, out);
 }
 
 /* Count the links of a parsed text against LOAD_MAX_LINKS (each becomes
@@ -277,7 +272,7 @@ static bool count_links(struct loader *L, const struct doc_inline *in) {
       continue;
     if (++L->nlinks > LOAD_MAX_LINKS && !L->too_many_links) {
       L->too_many_links = true;
-      diag_error(L->d, sp->pos,
+      diag_error(L->yr.d, sp->pos,
                  "more than %d links in one handout (expected at most %d)",
                  LOAD_MAX_LINKS, LOAD_MAX_LINKS);
       return false;
@@ -290,10 +285,10 @@ static bool get_inline(struct loader *L, const struct yr_node *k,
                        const struct yr_node *v, bool required,
                        struct doc_inline *out) {
   if (required && blank(v->str, v->len)) {
-    diag_error(L->d, v->pos, "empty value for '%s' (expected text)", k->str);
+    diag_error(L->yr.d, v->pos, "empty value for '%s' (expected text)", k->str);
     return false;
   }
-  return inline_parse(L->arena, v->str, v->len, v->anchors, v->nanchors, L->d,
+  return inline_parse(L->yr.arena, v->str, v->len, v->anchors, v->nanchors, L->yr.d,
                       out) &&
          count_links(L, out);
 }
@@ -306,21 +301,21 @@ static bool get_plain(struct loader *L, const struct yr_node *k,
     return false;
   for (size_t i = 0; i < in.nspans; i++) {
     if (in.spans[i].flags & SPAN_VAR) {
-      diag_error(L->d, in.spans[i].pos,
+      diag_error(L->yr.d, in.spans[i].pos,
                  "variable '{{%.*s}}' in '%s' (expected plain text; variables "
                  "work in the summary, the sections and the card)",
                  (int)in.spans[i].len, in.spans[i].text, k->str);
       return false;
     }
     if (in.spans[i].flags || in.spans[i].url) {
-      diag_error(L->d, in.spans[i].pos,
+      diag_error(L->yr.d, in.spans[i].pos,
                  "formatting in '%s' (expected plain text without **, [[ ]] "
                  "or links)",
                  k->str);
       return false;
     }
   }
-  *out = inline_plain(L->arena, &in);
+  *out = inline_plain(L->yr.arena, &in);
   return true;
 }
 
@@ -343,7 +338,7 @@ static bool get_url(struct loader *L, const struct yr_node *k,
   if (!get_text(L, k, v, out))
     return false;
   if (!is_http_url(*out)) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad URL '%s' (expected a web address starting with https:// "
                "or http://)",
                v->str);
@@ -375,7 +370,7 @@ static bool get_date(struct loader *L, const struct yr_node *k,
   if (!get_text(L, k, v, out))
     return false;
   if (!valid_date(*out)) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad date '%s' (expected a real date as YYYY-MM-DD)", v->str);
     *out = NULL;
     return false;
@@ -415,19 +410,19 @@ static bool get_length(struct loader *L, const struct yr_node *k,
     return false;
   hu_t h;
   if (!parse_length(s, &h)) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad length '%s' for '%s' (expected a number and a unit: pt, "
                "mm, cm or in, like 12pt or 20mm)",
                s, k->str);
     return false;
   }
   if (h < 0) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "negative length '%s' for '%s' (expected 0 or more)", s, k->str);
     return false;
   }
   if (positive && h == 0) {
-    diag_error(L->d, v->pos, "zero length '%s' for '%s' (expected more than 0)",
+    diag_error(L->yr.d, v->pos, "zero length '%s' for '%s' (expected more than 0)",
                s, k->str);
     return false;
   }
@@ -442,14 +437,14 @@ static bool get_font_size(struct loader *L, const struct yr_node *k,
   if (!get_length(L, k, v, true, &h))
     return false;
   if (h > HU_FROM_PT(600)) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "font size '%s' for '%s' is too large (expected at most 600pt)",
                v->str, k->str);
     return false;
   }
   int cpt = (int)((h + HU_PER_CPT / 2) / HU_PER_CPT);
   if (cpt <= 0) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "font size '%s' for '%s' is too small (expected at least "
                "0.01pt)",
                v->str, k->str);
@@ -473,7 +468,7 @@ static int get_enum(struct loader *L, const struct yr_node *k,
       strbuf_puts(&b, i + 1 == n ? " or " : ", ");
     strbuf_puts(&b, names[i]);
   }
-  diag_error(L->d, v->pos, "unknown value '%s' for '%s' (expected %s)", v->str,
+  diag_error(L->yr.d, v->pos, "unknown value '%s' for '%s' (expected %s)", v->str,
              k->str, b.data);
   strbuf_free(&b);
   return -1;
@@ -507,14 +502,6 @@ static bool h_date(void *ctx, void *dst, const struct yr_node *k,
   return get_date(ctx, k, v, dst);
 }
 
-/* Keep the node itself, for fields handled after the dispatch. */
-static bool h_node(void *ctx, void *dst, const struct yr_node *k,
-                   const struct yr_node *v) {
-  (void)ctx, (void)k;
-  *(const struct yr_node **)dst = v;
-  return true;
-}
-
 static bool h_length(void *ctx, void *dst, const struct yr_node *k,
                      const struct yr_node *v) {
   return get_length(ctx, k, v, false, dst);
@@ -540,7 +527,7 @@ static bool h_expansion(void *ctx, void *dst, const struct yr_node *k,
   if (n < 2 || n >= sizeof num || v->str[n - 1] != '%' ||
       (memcpy(num, v->str, n - 1), num[n - 1] = '\0', !parse_decimal(num, &pct)) ||
       pct < 0 || pct > 5) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "'%s' is not a valid %s (expected a percentage from 0%% to 5%%, "
                "e.g. 2%%)",
                v->str, k->str);
@@ -560,7 +547,7 @@ static bool h_id(void *ctx, void *dst, const struct yr_node *k,
     return false;
   for (const char *p = v->str; *p; p++) {
     if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-      diag_error(L->d, v->pos,
+      diag_error(L->yr.d, v->pos,
                  "bad id '%s' (expected lowercase letters, digits and '-', "
                  "like lung-cancer)",
                  v->str);
@@ -599,7 +586,7 @@ static bool h_language(void *ctx, void *dst, const struct yr_node *k,
     p += n;
   }
   if (!ok) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad language tag '%s' (expected a BCP 47 tag like en-GB or es)",
                v->str);
     return false;
@@ -616,7 +603,7 @@ static bool h_source(struct loader *L, const struct yr_node *v,
       {"url", YR_SCALAR, false, h_url, offsetof(struct doc_source, url)},
   };
   src->pos = v->pos;
-  return yr_dispatch(L->d, v, fields, NELEM(fields), L, src);
+  return yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, src);
 }
 
 static bool h_sources(void *ctx, void *dst, const struct yr_node *k,
@@ -624,21 +611,21 @@ static bool h_sources(void *ctx, void *dst, const struct yr_node *k,
   struct loader *L = ctx;
   struct doc *doc = dst;
   if (v->nitems == 0) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "empty '%s' (expected at least one source with a title)",
                k->str);
     return false;
   }
   if (v->nitems > LOAD_MAX_SOURCES) {
-    diag_error(L->d, v->pos, "'%s' has %zu entries (expected at most %d)",
+    diag_error(L->yr.d, v->pos, "'%s' has %zu entries (expected at most %d)",
                k->str, v->nitems, LOAD_MAX_SOURCES);
     return false;
   }
-  doc->sources = arena_alloc(L->arena, v->nitems * sizeof *doc->sources);
+  doc->sources = arena_alloc(L->yr.arena, v->nitems * sizeof *doc->sources);
   bool ok = true;
   for (size_t i = 0; i < v->nitems; i++) {
     const struct yr_node *item = v->items[i];
-    if (!yr_expect(L->d, item, YR_MAPPING)) {
+    if (!yr_expect(L->yr.d, item, YR_MAPPING)) {
       ok = false;
       continue;
     }
@@ -663,20 +650,20 @@ static char *dir_of(struct loader *L, const char *path) {
     return "";
   if (slash == path)
     return "/";
-  return arena_strndup(L->arena, path, (size_t)(slash - path));
+  return arena_strndup(L->yr.arena, path, (size_t)(slash - path));
 }
 
 static const char *join(struct loader *L, const char *dir, const char *rel) {
   if (!dir || !*dir || strcmp(dir, ".") == 0)
-    return arena_strdup(L->arena, rel);
-  return arena_printf(L->arena, "%s/%s", dir, rel);
+    return arena_strdup(L->yr.arena, rel);
+  return arena_printf(L->yr.arena, "%s/%s", dir, rel);
 }
 
 /* Lexically normalise a relative path ("a/./b/../c" -> "a/c").  Returns
  * NULL if ".." would leave the top. */
 static char *normalize(struct loader *L, const char *p) {
   size_t n = strlen(p);
-  char *out = arena_alloc(L->arena, n + 1);
+  char *out = arena_alloc(L->yr.arena, n + 1);
   size_t o = 0;
   const char *s = p;
   while (*s) {
@@ -715,7 +702,7 @@ static bool include_begin(struct loader *L, const struct yr_node *k,
     return false;
   if (L->nincludes >= LOAD_MAX_INCLUDES) {
     if (!L->too_many)
-      diag_error(L->d, v->pos,
+      diag_error(L->yr.d, v->pos,
                  "more than %d includes in one handout (expected at most %d)",
                  LOAD_MAX_INCLUDES, LOAD_MAX_INCLUDES);
     L->too_many = true;
@@ -723,7 +710,7 @@ static bool include_begin(struct loader *L, const struct yr_node *k,
   }
   L->nincludes++;
   if (rel[0] == '/') {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "absolute include path '%s' (expected a path relative to %s/, "
                "like common/side-effects.yaml)",
                rel, rootname);
@@ -731,7 +718,7 @@ static bool include_begin(struct loader *L, const struct yr_node *k,
   }
   char *norm = normalize(L, rel);
   if (!norm || !*norm) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "include path '%s' leaves %s/ (expected a file inside %s/)", rel,
                rootname, rootname);
     return false;
@@ -740,11 +727,11 @@ static bool include_begin(struct loader *L, const struct yr_node *k,
   char *real = realpath(full, NULL);
   if (!real) {
     if (errno == ENOENT || errno == ENOTDIR)
-      diag_error(L->d, v->pos,
+      diag_error(L->yr.d, v->pos,
                  "include file '%s' not found (expected a file at %s)", rel,
                  full);
     else
-      diag_error(L->d, v->pos,
+      diag_error(L->yr.d, v->pos,
                  "cannot open include file '%s': %s (expected a readable file)",
                  rel, strerror(errno));
     return false;
@@ -754,7 +741,7 @@ static bool include_begin(struct loader *L, const struct yr_node *k,
     bool inside = strncmp(real, L->root_real, rl) == 0 &&
                   (real[rl] == '/' || strcmp(L->root_real, "/") == 0);
     if (!inside) {
-      diag_error(L->d, v->pos,
+      diag_error(L->yr.d, v->pos,
                  "include path '%s' leaves %s/ through a symbolic link "
                  "(expected a file inside %s/)",
                  rel, rootname, rootname);
@@ -770,7 +757,7 @@ static bool include_begin(struct loader *L, const struct yr_node *k,
         strbuf_puts(&b, " -> ");
       }
       strbuf_puts(&b, full);
-      diag_error(L->d, v->pos,
+      diag_error(L->yr.d, v->pos,
                  "include cycle: %s (expected no file to include itself)",
                  b.data);
       strbuf_free(&b);
@@ -779,7 +766,7 @@ static bool include_begin(struct loader *L, const struct yr_node *k,
     }
   }
   inc->tree = arena_new();
-  inc->root = yamlread_file(full, full, inc->tree, L->d);
+  inc->root = yamlread_file(full, full, inc->tree, L->yr.d);
   if (!inc->root) {
     arena_free(inc->tree);
     free(real);
@@ -845,21 +832,21 @@ static bool parse_item(struct loader *L, const struct yr_node *v, bool nested,
     return get_inline(L, &item_key, v, true, &it->text);
   }
   if (v->kind != YR_MAPPING) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "expected a text value or a mapping with 'text:', found %s "
                "(check indentation)",
                yr_kind_name(v));
     return false;
   }
   static const struct yr_field fields[] = {
-      {"text", YR_SCALAR, true, h_node, offsetof(struct item_in, text)},
-      {"bullets", YR_SEQUENCE, false, h_node,
+      {"text", YR_SCALAR, true, yr_h_node, offsetof(struct item_in, text)},
+      {"bullets", YR_SEQUENCE, false, yr_h_node,
        offsetof(struct item_in, bullets)},
-      {"numbered", YR_SEQUENCE, false, h_node,
+      {"numbered", YR_SEQUENCE, false, yr_h_node,
        offsetof(struct item_in, numbered)},
   };
   struct item_in in = {0};
-  bool ok = yr_dispatch(L->d, v, fields, NELEM(fields), L, &in);
+  bool ok = yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, &in);
   const struct yr_node *sub = in.bullets ? in.bullets : in.numbered;
   if (in.text) {
     static const struct yr_node text_key = {.str = "text"};
@@ -871,7 +858,7 @@ static bool parse_item(struct loader *L, const struct yr_node *v, bool nested,
     for (size_t i = 0; i < v->npairs; i++)
       if (v->pairs[i].value == in.bullets || v->pairs[i].value == in.numbered)
         second = v->pairs[i].key;
-    diag_error(L->d, second->pos,
+    diag_error(L->yr.d, second->pos,
                "both 'bullets' and 'numbered' in one item (expected one "
                "nested list)");
     return false;
@@ -881,12 +868,12 @@ static bool parse_item(struct loader *L, const struct yr_node *v, bool nested,
     for (size_t i = 0; i < v->npairs; i++)
       if (v->pairs[i].value == sub)
         key = v->pairs[i].key;
-    diag_error(L->d, key->pos,
+    diag_error(L->yr.d, key->pos,
                "list nested too deep (expected at most one nested level)");
     return false;
   }
   if (sub && ok) {
-    struct doc_block *b = arena_alloc(L->arena, sizeof *b);
+    struct doc_block *b = arena_alloc(L->yr.arena, sizeof *b);
     const struct yr_node *key = NULL;
     for (size_t i = 0; i < v->npairs; i++)
       if (v->pairs[i].value == sub)
@@ -905,16 +892,16 @@ static bool parse_list(struct loader *L, const struct yr_node *k,
   b->kind = DOC_LIST;
   b->ordered = ordered;
   if (seq->nitems == 0) {
-    diag_error(L->d, seq->pos, "empty '%s' list (expected at least one item)",
+    diag_error(L->yr.d, seq->pos, "empty '%s' list (expected at least one item)",
                k->str);
     return false;
   }
   if (seq->nitems > LOAD_MAX_LIST_ITEMS) {
-    diag_error(L->d, seq->pos, "list has %zu items (expected at most %d)",
+    diag_error(L->yr.d, seq->pos, "list has %zu items (expected at most %d)",
                seq->nitems, LOAD_MAX_LIST_ITEMS);
     return false;
   }
-  b->items = arena_alloc(L->arena, seq->nitems * sizeof *b->items);
+  b->items = arena_alloc(L->yr.arena, seq->nitems * sizeof *b->items);
   b->nitems = seq->nitems;
   bool ok = true;
   for (size_t i = 0; i < seq->nitems; i++)
@@ -932,14 +919,14 @@ struct callout_in {
 static bool parse_callout(struct loader *L, const struct yr_node *v,
                           struct doc_block *b) {
   static const struct yr_field fields[] = {
-      {"kind", YR_SCALAR, true, h_node, offsetof(struct callout_in, kind)},
-      {"title", YR_SCALAR, false, h_node, offsetof(struct callout_in, title)},
-      {"body", YR_SEQUENCE, true, h_node, offsetof(struct callout_in, body)},
+      {"kind", YR_SCALAR, true, yr_h_node, offsetof(struct callout_in, kind)},
+      {"title", YR_SCALAR, false, yr_h_node, offsetof(struct callout_in, title)},
+      {"body", YR_SEQUENCE, true, yr_h_node, offsetof(struct callout_in, body)},
   };
   static const char *const kinds[CALLOUT__MAX] = {"info", "warning", "urgent"};
   struct callout_in in = {0};
   int before = nerrors(L);
-  yr_dispatch(L->d, v, fields, NELEM(fields), L, &in);
+  yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, &in);
   b->kind = DOC_CALLOUT;
   if (in.kind) {
     static const struct yr_node kind_key = {.str = "kind"};
@@ -953,7 +940,7 @@ static bool parse_callout(struct loader *L, const struct yr_node *v,
   }
   if (in.body) {
     if (in.body->nitems == 0) {
-      diag_error(L->d, in.body->pos,
+      diag_error(L->yr.d, in.body->pos,
                  "empty callout body (expected at least one text, bullets or "
                  "numbered block)");
     } else {
@@ -977,12 +964,12 @@ static bool parse_cells(struct loader *L, const struct yr_node *row,
   bool ok = true;
   for (size_t c = 0; c < row->nitems; c++) {
     const struct yr_node *cell = row->items[c];
-    if (!yr_expect(L->d, cell, YR_SCALAR)) {
+    if (!yr_expect(L->yr.d, cell, YR_SCALAR)) {
       ok = false;
       continue;
     }
-    if (!inline_parse(L->arena, cell->str, cell->len, cell->anchors,
-                      cell->nanchors, L->d, &cells[c]) ||
+    if (!inline_parse(L->yr.arena, cell->str, cell->len, cell->anchors,
+                      cell->nanchors, L->yr.d, &cells[c]) ||
         !count_links(L, &cells[c]))
       ok = false;
   }
@@ -992,40 +979,40 @@ static bool parse_cells(struct loader *L, const struct yr_node *row,
 static bool parse_table(struct loader *L, const struct yr_node *v,
                         struct doc_block *b) {
   static const struct yr_field fields[] = {
-      {"header", YR_SEQUENCE, false, h_node, offsetof(struct table_in, header)},
-      {"rows", YR_SEQUENCE, true, h_node, offsetof(struct table_in, rows)},
+      {"header", YR_SEQUENCE, false, yr_h_node, offsetof(struct table_in, header)},
+      {"rows", YR_SEQUENCE, true, yr_h_node, offsetof(struct table_in, rows)},
   };
   struct table_in in = {0};
   int before = nerrors(L);
-  yr_dispatch(L->d, v, fields, NELEM(fields), L, &in);
+  yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, &in);
   b->kind = DOC_TABLE;
   if (in.header && in.header->nitems == 0) {
-    diag_error(L->d, in.header->pos,
+    diag_error(L->yr.d, in.header->pos,
                "empty table header (expected one cell per column)");
     in.header = NULL;
   }
   if (in.rows && in.rows->nitems == 0) {
-    diag_error(L->d, in.rows->pos, "empty 'rows' (expected at least one row)");
+    diag_error(L->yr.d, in.rows->pos, "empty 'rows' (expected at least one row)");
     in.rows = NULL;
   }
   if (!in.rows)
     return false;
   if (in.rows->nitems > LOAD_MAX_TABLE_ROWS) {
-    diag_error(L->d, in.rows->pos, "table has %zu rows (expected at most %d)",
+    diag_error(L->yr.d, in.rows->pos, "table has %zu rows (expected at most %d)",
                in.rows->nitems, LOAD_MAX_TABLE_ROWS);
     return false;
   }
   for (size_t r = 0; r < in.rows->nitems; r++)
-    if (!yr_expect(L->d, in.rows->items[r], YR_SEQUENCE))
+    if (!yr_expect(L->yr.d, in.rows->items[r], YR_SEQUENCE))
       return false;
   size_t ncols = in.header ? in.header->nitems : in.rows->items[0]->nitems;
   if (ncols == 0) {
-    diag_error(L->d, in.rows->items[0]->pos,
+    diag_error(L->yr.d, in.rows->items[0]->pos,
                "row 1 has no cells (expected at least one)");
     return false;
   }
   if (ncols > LOAD_MAX_TABLE_COLUMNS) {
-    diag_error(L->d, in.header ? in.header->pos : in.rows->items[0]->pos,
+    diag_error(L->yr.d, in.header ? in.header->pos : in.rows->items[0]->pos,
                "table has %zu columns (expected at most %d)", ncols,
                LOAD_MAX_TABLE_COLUMNS);
     return false;
@@ -1033,7 +1020,7 @@ static bool parse_table(struct loader *L, const struct yr_node *v,
   for (size_t r = 0; r < in.rows->nitems; r++) {
     const struct yr_node *row = in.rows->items[r];
     if (row->nitems != ncols)
-      diag_error(L->d, row->pos,
+      diag_error(L->yr.d, row->pos,
                  "row %zu has %zu cell%s (expected %zu, like %s)", r + 1,
                  row->nitems, row->nitems == 1 ? "" : "s", ncols,
                  in.header ? "the header" : "row 1");
@@ -1043,7 +1030,7 @@ static bool parse_table(struct loader *L, const struct yr_node *v,
   b->header_row = in.header != NULL;
   b->ncols = ncols;
   b->nrows = in.rows->nitems + (in.header ? 1 : 0);
-  b->cells = arena_alloc(L->arena, b->nrows * ncols * sizeof *b->cells);
+  b->cells = arena_alloc(L->yr.arena, b->nrows * ncols * sizeof *b->cells);
   struct doc_inline *cells = b->cells;
   if (in.header) {
     parse_cells(L, in.header, cells);
@@ -1064,19 +1051,19 @@ struct figure_in {
 static bool parse_figure(struct loader *L, const struct yr_node *v, bool qr,
                          struct doc_block *b) {
   static const struct yr_field image_fields[] = {
-      {"file", YR_SCALAR, true, h_node, offsetof(struct figure_in, file)},
-      {"alt", YR_SCALAR, true, h_node, offsetof(struct figure_in, alt)},
+      {"file", YR_SCALAR, true, yr_h_node, offsetof(struct figure_in, file)},
+      {"alt", YR_SCALAR, true, yr_h_node, offsetof(struct figure_in, alt)},
       {"width", YR_SCALAR, false, h_length_pos,
        offsetof(struct figure_in, width)},
-      {"caption", YR_SCALAR, false, h_node,
+      {"caption", YR_SCALAR, false, yr_h_node,
        offsetof(struct figure_in, caption)},
   };
   static const struct yr_field qr_fields[] = {
-      {"url", YR_SCALAR, true, h_node, offsetof(struct figure_in, url)},
-      {"alt", YR_SCALAR, false, h_node, offsetof(struct figure_in, alt)},
+      {"url", YR_SCALAR, true, yr_h_node, offsetof(struct figure_in, url)},
+      {"alt", YR_SCALAR, false, yr_h_node, offsetof(struct figure_in, alt)},
       {"width", YR_SCALAR, false, h_length_pos,
        offsetof(struct figure_in, width)},
-      {"caption", YR_SCALAR, false, h_node,
+      {"caption", YR_SCALAR, false, yr_h_node,
        offsetof(struct figure_in, caption)},
   };
   static const struct yr_node alt_key = {.str = "alt"},
@@ -1086,9 +1073,9 @@ static bool parse_figure(struct loader *L, const struct yr_node *v, bool qr,
   struct figure_in in = {0};
   int before = nerrors(L);
   if (qr)
-    yr_dispatch(L->d, v, qr_fields, NELEM(qr_fields), L, &in);
+    yr_dispatch(L->yr.d, v, qr_fields, NELEM(qr_fields), L, &in);
   else
-    yr_dispatch(L->d, v, image_fields, NELEM(image_fields), L, &in);
+    yr_dispatch(L->yr.d, v, image_fields, NELEM(image_fields), L, &in);
   b->kind = qr ? DOC_QR : DOC_IMAGE;
   b->width = in.width;
   if (in.alt)
@@ -1096,12 +1083,12 @@ static bool parse_figure(struct loader *L, const struct yr_node *v, bool qr,
   if (in.caption)
     get_inline(L, &caption_key, in.caption, false, &b->text);
   if (qr && in.url && get_url(L, &url_key, in.url, &b->url) && !in.alt)
-    b->alt = arena_printf(L->arena, "QR code: %s", b->url);
+    b->alt = arena_printf(L->yr.arena, "QR code: %s", b->url);
   if (!qr && in.file) {
     const char *rel;
     if (get_text(L, &file_key, in.file, &rel)) {
       if (rel[0] == '/') {
-        diag_error(L->d, in.file->pos,
+        diag_error(L->yr.d, in.file->pos,
                    "absolute image path '%s' (expected a path relative to "
                    "the folder of this file)",
                    rel);
@@ -1109,12 +1096,12 @@ static bool parse_figure(struct loader *L, const struct yr_node *v, bool qr,
         b->path = join(L, L->dir, rel);
         uint32_t w, h;
         if (access(b->path, F_OK) != 0 && errno == ENOENT)
-          diag_error(L->d, in.file->pos,
+          diag_error(L->yr.d, in.file->pos,
                      "image file '%s' not found (expected a PNG or JPEG file "
                      "at %s)",
                      rel, b->path);
         else
-          image_probe(b->path, in.file->pos, L->d, &w, &h);
+          image_probe(b->path, in.file->pos, L->yr.d, &w, &h);
       }
     }
   }
@@ -1125,11 +1112,11 @@ static bool parse_figure(struct loader *L, const struct yr_node *v, bool qr,
 /* A when: value (when.h): on success L->when becomes the new condition,
  * nested in the current one; the caller restores L->when afterwards. */
 static bool parse_when(struct loader *L, const struct yr_node *v) {
-  if (!yr_expect(L->d, v, YR_SCALAR))
+  if (!yr_expect(L->yr.d, v, YR_SCALAR))
     return false;
   const struct doc_when *w =
-      when_parse(L->arena, v->str, v->len, v->pos, v->anchors, v->nanchors,
-                 L->when, L->d);
+      when_parse(L->yr.arena, v->str, v->len, v->pos, v->anchors, v->nanchors,
+                 L->when, L->yr.d);
   if (!w)
     return false;
   L->when = w;
@@ -1139,14 +1126,14 @@ static bool parse_when(struct loader *L, const struct yr_node *v) {
 static void parse_block(struct loader *L, const struct yr_node *v,
                         bool in_callout, struct bvec *out) {
   if (v->kind != YR_MAPPING) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "expected a mapping, found %s (check indentation; a block is "
                "'text: ...', 'bullets: ...' and so on)",
                yr_kind_name(v));
     return;
   }
   if (v->npairs == 0) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "empty block (expected one of: text, bullets, numbered, "
                "callout, table, image, qr, include)");
     return;
@@ -1171,16 +1158,16 @@ static void parse_block(struct loader *L, const struct yr_node *v,
     if (bk == BK__MAX) {
       static const char *const when_key[] = {"when"};
       if (any_known && yr_suggest(k->str, when_key, 1))
-        diag_error(L->d, k->pos, "unknown key '%s' (did you mean 'when'?)",
+        diag_error(L->yr.d, k->pos, "unknown key '%s' (did you mean 'when'?)",
                    k->str);
       else
-        yr_unknown_key(L->d, k, any_known ? "key" : "block type", block_keys,
+        yr_unknown_key(L->yr.d, k, any_known ? "key" : "block type", block_keys,
                        BK__MAX);
       ok = false;
       continue;
     }
     if (which >= 0) {
-      diag_error(L->d, k->pos,
+      diag_error(L->yr.d, k->pos,
                  "two block types in one block: '%s' and '%s' (expected one "
                  "per '- ' item)",
                  block_keys[which], k->str);
@@ -1192,7 +1179,7 @@ static void parse_block(struct loader *L, const struct yr_node *v,
     val = v->pairs[i].value;
   }
   if (which < 0 && ok && when) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "'when' without a block (expected one of: text, bullets, "
                "numbered, callout, table, image, qr, include next to it)");
     return;
@@ -1204,13 +1191,13 @@ static void parse_block(struct loader *L, const struct yr_node *v,
     return;
   if (in_callout && which != BK_TEXT && which != BK_BULLETS &&
       which != BK_NUMBERED && which != BK_INCLUDE) {
-    diag_error(L->d, key->pos,
+    diag_error(L->yr.d, key->pos,
                "a %s is not allowed in a callout (expected text, bullets or "
                "numbered)",
                which == BK_QR ? "QR code" : block_keys[which]);
     goto done;
   }
-  if (!yr_expect(L->d, val, block_kinds[which]))
+  if (!yr_expect(L->yr.d, val, block_kinds[which]))
     goto done;
 
   struct doc_block b = {0};
@@ -1241,7 +1228,7 @@ static void parse_block(struct loader *L, const struct yr_node *v,
       if (inc.root->kind == YR_SEQUENCE)
         parse_blocks(L, inc.root, in_callout, out);
       else
-        diag_error(L->d, inc.root->pos,
+        diag_error(L->yr.d, inc.root->pos,
                    "expected a sequence of blocks, found %s (a file included "
                    "among blocks holds '- text: ...' items; a file holding "
                    "one section is included from 'sections:')",
@@ -1276,7 +1263,7 @@ static bool h_too_deep(void *ctx, void *dst, const struct yr_node *k,
                        const struct yr_node *v) {
   struct loader *L = ctx;
   (void)dst, (void)v;
-  diag_error(L->d, k->pos,
+  diag_error(L->yr.d, k->pos,
              "'sections' inside a subsection (expected at most two heading "
              "levels)");
   return false;
@@ -1285,22 +1272,22 @@ static bool h_too_deep(void *ctx, void *dst, const struct yr_node *k,
 static void parse_section(struct loader *L, const struct yr_node *v, int level,
                           struct bvec *out) {
   static const struct yr_field fields1[] = {
-      {"heading", YR_SCALAR, true, h_node,
+      {"heading", YR_SCALAR, true, yr_h_node,
        offsetof(struct section_in, heading)},
-      {"body", YR_SEQUENCE, false, h_node, offsetof(struct section_in, body)},
-      {"sections", YR_SEQUENCE, false, h_node,
+      {"body", YR_SEQUENCE, false, yr_h_node, offsetof(struct section_in, body)},
+      {"sections", YR_SEQUENCE, false, yr_h_node,
        offsetof(struct section_in, sections)},
-      {"when", YR_SCALAR, false, h_node, offsetof(struct section_in, when)},
+      {"when", YR_SCALAR, false, yr_h_node, offsetof(struct section_in, when)},
   };
   static const struct yr_field fields2[] = {
-      {"heading", YR_SCALAR, true, h_node,
+      {"heading", YR_SCALAR, true, yr_h_node,
        offsetof(struct section_in, heading)},
-      {"body", YR_SEQUENCE, false, h_node, offsetof(struct section_in, body)},
+      {"body", YR_SEQUENCE, false, yr_h_node, offsetof(struct section_in, body)},
       {"sections", YR_ANY, false, h_too_deep, 0},
-      {"when", YR_SCALAR, false, h_node, offsetof(struct section_in, when)},
+      {"when", YR_SCALAR, false, yr_h_node, offsetof(struct section_in, when)},
   };
   const struct doc_when *outer = L->when;
-  if (!yr_expect(L->d, v, YR_MAPPING))
+  if (!yr_expect(L->yr.d, v, YR_MAPPING))
     return;
 
   const struct yr_node *inc_val = yr_get(v, "include");
@@ -1308,14 +1295,14 @@ static void parse_section(struct loader *L, const struct yr_node *v, int level,
     for (size_t i = 0; i < v->npairs; i++) {
       if (strcmp(v->pairs[i].key->str, "include") != 0 &&
           strcmp(v->pairs[i].key->str, "when") != 0) {
-        diag_error(L->d, v->pairs[i].key->pos,
+        diag_error(L->yr.d, v->pairs[i].key->pos,
                    "'%s' next to 'include' (expected 'include' alone in its "
                    "mapping, or with 'when')",
                    v->pairs[i].key->str);
         return;
       }
     }
-    if (!yr_expect(L->d, inc_val, YR_SCALAR))
+    if (!yr_expect(L->yr.d, inc_val, YR_SCALAR))
       return;
     const struct yr_node *when = yr_get(v, "when");
     if (when && !parse_when(L, when))
@@ -1326,7 +1313,7 @@ static void parse_section(struct loader *L, const struct yr_node *v, int level,
       if (inc.root->kind == YR_MAPPING)
         parse_section(L, inc.root, level, out);
       else
-        diag_error(L->d, inc.root->pos,
+        diag_error(L->yr.d, inc.root->pos,
                    "expected a section (a mapping with 'heading:'), found %s "
                    "(a file included from 'sections:' holds one section; a "
                    "list of blocks is included from 'body:')",
@@ -1339,9 +1326,9 @@ static void parse_section(struct loader *L, const struct yr_node *v, int level,
 
   struct section_in in = {0};
   if (level == 1)
-    yr_dispatch(L->d, v, fields1, NELEM(fields1), L, &in);
+    yr_dispatch(L->yr.d, v, fields1, NELEM(fields1), L, &in);
   else
-    yr_dispatch(L->d, v, fields2, NELEM(fields2), L, &in);
+    yr_dispatch(L->yr.d, v, fields2, NELEM(fields2), L, &in);
   if (in.when)
     parse_when(L, in.when); /* on error the section is read unconditioned */
   if (in.heading) {
@@ -1358,7 +1345,7 @@ static void parse_section(struct loader *L, const struct yr_node *v, int level,
     parse_blocks(L, in.body, false, out);
   if (in.sections) {
     if (in.sections->nitems == 0)
-      diag_error(L->d, in.sections->pos,
+      diag_error(L->yr.d, in.sections->pos,
                  "empty 'sections' (expected at least one subsection, or "
                  "leave the key out)");
     for (size_t i = 0; i < in.sections->nitems; i++)
@@ -1374,7 +1361,7 @@ static bool h_sections(void *ctx, void *dst, const struct yr_node *k,
   (void)k;
   int before = nerrors(L);
   if (v->nitems == 0) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "empty 'sections' (expected at least one section with a "
                "heading)");
     return false;
@@ -1395,23 +1382,23 @@ static bool h_card_lines(void *ctx, void *dst, const struct yr_node *k,
   struct loader *L = ctx;
   struct doc_card_side *side = dst;
   if (v->nitems == 0) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "empty '%s' (expected 1 to %d short lines)", k->str,
                DOC_CARD_MAX_LINES);
     return false;
   }
   if (v->nitems > DOC_CARD_MAX_LINES) {
-    diag_error(L->d, v->items[DOC_CARD_MAX_LINES]->pos,
+    diag_error(L->yr.d, v->items[DOC_CARD_MAX_LINES]->pos,
                "%zu lines on one side of the card (expected at most %d: a "
                "card has room for about %d short lines)",
                v->nitems, DOC_CARD_MAX_LINES, DOC_CARD_MAX_LINES);
     return false;
   }
   static const struct yr_node line_key = {.str = "line"};
-  side->lines = arena_alloc(L->arena, v->nitems * sizeof *side->lines);
+  side->lines = arena_alloc(L->yr.arena, v->nitems * sizeof *side->lines);
   bool ok = true;
   for (size_t i = 0; i < v->nitems; i++) {
-    if (!yr_expect(L->d, v->items[i], YR_SCALAR) ||
+    if (!yr_expect(L->yr.d, v->items[i], YR_SCALAR) ||
         !get_inline(L, &line_key, v->items[i], true, &side->lines[i]))
       ok = false;
   }
@@ -1432,7 +1419,7 @@ static bool h_card_side(void *ctx, void *dst, const struct yr_node *k,
   struct doc_card_side *side = dst;
   (void)k;
   side->pos = v->pos;
-  return yr_dispatch(L->d, v, fields, NELEM(fields), L, side);
+  return yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, side);
 }
 
 /* card: {front: SIDE, back: SIDE}; SIDE := {title, lines, note}. */
@@ -1447,7 +1434,7 @@ static bool h_card(void *ctx, void *dst, const struct yr_node *k,
   struct doc_card *card = dst;
   (void)k;
   card->pos = v->pos;
-  card->present = yr_dispatch(L->d, v, fields, NELEM(fields), L, card);
+  card->present = yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, card);
   return card->present;
 }
 
@@ -1493,10 +1480,10 @@ static struct doc *handout_from(const char *path, const char *bytes,
       {"card", YR_MAPPING, false, h_card, offsetof(struct doc, card)},
   };
   struct loader L = {0};
-  L.d = d;
+  L.yr.d = d;
   struct doc *doc = xcalloc(1, sizeof *doc);
   doc->arena = arena_new();
-  L.arena = doc->arena;
+  L.yr.arena = doc->arena;
   L.doc = doc;
   doc->path = arena_strdup(doc->arena, path);
   int before = nerrors(&L);
@@ -1508,7 +1495,7 @@ static struct doc *handout_from(const char *path, const char *bytes,
     size_t rl = strlen(root);
     while (rl > 1 && root[rl - 1] == '/')
       rl--;
-    L.root = arena_strndup(L.arena, root, rl);
+    L.root = arena_strndup(L.yr.arena, root, rl);
   }
   L.root_real = realpath(*L.root ? L.root : ".", NULL);
   L.dir = dir_of(&L, doc->path);
@@ -1582,7 +1569,7 @@ static bool h_color(void *ctx, void *dst, const struct yr_node *k,
     rgb = rgb * 16 + (uint32_t)h;
   }
   if (!ok) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad color '%s' for '%s' (expected #RRGGBB, like #003a70)", s,
                k->str);
     return false;
@@ -1597,7 +1584,7 @@ static bool h_font_file(void *ctx, void *dst, const struct yr_node *k,
   if (!get_text(L, k, v, dst))
     return false;
   if (strchr(v->str, '/')) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "font file '%s' contains '/' (expected a file name inside "
                "fonts/)",
                v->str);
@@ -1611,14 +1598,14 @@ static bool h_fallback(void *ctx, void *dst, const struct yr_node *k,
   struct loader *L = ctx;
   struct pagedef *p = dst;
   if (v->nitems > PAGEDEF_MAX_FALLBACKS) {
-    diag_error(L->d, v->items[PAGEDEF_MAX_FALLBACKS]->pos,
+    diag_error(L->yr.d, v->items[PAGEDEF_MAX_FALLBACKS]->pos,
                "%zu fallback fonts (expected at most %d)", v->nitems,
                PAGEDEF_MAX_FALLBACKS);
     return false;
   }
   bool ok = true;
   for (size_t i = 0; i < v->nitems; i++) {
-    if (!yr_expect(L->d, v->items[i], YR_SCALAR) ||
+    if (!yr_expect(L->yr.d, v->items[i], YR_SCALAR) ||
         !h_font_file(L, &p->font_fallback[p->nfallbacks], k, v->items[i]))
       ok = false;
     else
@@ -1635,20 +1622,6 @@ static bool h_align(void *ctx, void *dst, const struct yr_node *k,
     return false;
   *(enum pagedef_align *)dst = (enum pagedef_align)a;
   return true;
-}
-
-static bool h_bool(void *ctx, void *dst, const struct yr_node *k,
-                   const struct yr_node *v) {
-  struct loader *L = ctx;
-  if (strcmp(v->str, "true") == 0 || strcmp(v->str, "false") == 0) {
-    *(bool *)dst = v->str[0] == 't';
-    return true;
-  }
-  diag_error(L->d, v->pos,
-             "'%s' is not allowed for '%s' (expected true or false; yes, no, "
-             "on and off are not accepted)",
-             v->str, k->str);
-  return false;
 }
 
 static bool h_hyph_lang(void *ctx, void *dst, const struct yr_node *k,
@@ -1671,12 +1644,12 @@ static const struct named_size page_sizes[] = {
 static void load_page(struct loader *L, const struct yr_node *v,
                       struct pagedef *p) {
   static const struct yr_field fields[] = {
-      {"size", YR_SCALAR, false, h_node, offsetof(struct page_in, size)},
-      {"width", YR_SCALAR, false, h_node, offsetof(struct page_in, width)},
-      {"height", YR_SCALAR, false, h_node, offsetof(struct page_in, height)},
-      {"orientation", YR_SCALAR, false, h_node,
+      {"size", YR_SCALAR, false, yr_h_node, offsetof(struct page_in, size)},
+      {"width", YR_SCALAR, false, yr_h_node, offsetof(struct page_in, width)},
+      {"height", YR_SCALAR, false, yr_h_node, offsetof(struct page_in, height)},
+      {"orientation", YR_SCALAR, false, yr_h_node,
        offsetof(struct page_in, orientation)},
-      {"margins", YR_MAPPING, true, h_node, offsetof(struct page_in, margins)},
+      {"margins", YR_MAPPING, true, yr_h_node, offsetof(struct page_in, margins)},
       {"bleed", YR_SCALAR, false, h_length, offsetof(struct page_in, bleed)},
   };
   static const struct yr_field margin_fields[] = {
@@ -1691,12 +1664,12 @@ static void load_page(struct loader *L, const struct yr_node *v,
                               height_key = {.str = "height"},
                               orient_key = {.str = "orientation"};
   struct page_in in = {0};
-  yr_dispatch(L->d, v, fields, NELEM(fields), L, &in);
+  yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, &in);
   p->bleed = in.bleed;
 
   if (in.size && (in.width || in.height)) {
     const struct yr_node *extra = in.width ? in.width : in.height;
-    diag_error(L->d, extra->pos,
+    diag_error(L->yr.d, extra->pos,
                "both 'size' and '%s' (expected a named size, or width and "
                "height)",
                in.width ? "width" : "height");
@@ -1720,25 +1693,25 @@ static void load_page(struct loader *L, const struct yr_node *v,
     }
   } else if (in.width || in.height) {
     if (!in.width || !in.height)
-      diag_error(L->d, v->pos, "missing required key '%s'",
+      diag_error(L->yr.d, v->pos, "missing required key '%s'",
                  in.width ? "height" : "width");
     if (in.width)
       get_length(L, &width_key, in.width, true, &p->page_width);
     if (in.height)
       get_length(L, &height_key, in.height, true, &p->page_height);
     if (in.orientation)
-      diag_error(L->d, in.orientation->pos,
+      diag_error(L->yr.d, in.orientation->pos,
                  "'orientation' with width and height (expected orientation "
                  "only with a named size)");
   } else {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "missing required key 'size' (expected a named size, or width "
                "and height)");
   }
 
   if (in.margins) {
     struct margins_in m = {0};
-    yr_dispatch(L->d, in.margins, margin_fields, NELEM(margin_fields), L, &m);
+    yr_dispatch(L->yr.d, in.margins, margin_fields, NELEM(margin_fields), L, &m);
     p->margin_top = m.top;
     p->margin_bottom = m.bottom;
     p->margin_left = m.left;
@@ -1758,7 +1731,7 @@ static bool get_count(struct loader *L, const struct yr_node *k,
       digits = false;
   int n = digits ? atoi(s) : -1;
   if (!digits || n < min || n > max) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad number '%s' for '%s' (expected a whole number from %d "
                "to %d)",
                s, k->str, min, max);
@@ -1797,9 +1770,9 @@ static bool get_slot(struct loader *L, const struct yr_node *v,
        offsetof(struct slot_in, column)},
   };
   out->pos = v->pos;
-  if (!yr_expect(L->d, v, YR_MAPPING))
+  if (!yr_expect(L->yr.d, v, YR_MAPPING))
     return false;
-  return yr_dispatch(L->d, v, fields, NELEM(fields), L, out) && out->page &&
+  return yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, out) && out->page &&
          out->column;
 }
 
@@ -1811,22 +1784,22 @@ struct panels_in {
 static void load_panels(struct loader *L, const struct yr_node *v,
                         struct pagedef *p) {
   static const struct yr_field fields[] = {
-      {"order", YR_SEQUENCE, true, h_node, offsetof(struct panels_in, order)},
-      {"back", YR_MAPPING, false, h_node, offsetof(struct panels_in, back)},
+      {"order", YR_SEQUENCE, true, yr_h_node, offsetof(struct panels_in, order)},
+      {"back", YR_MAPPING, false, yr_h_node, offsetof(struct panels_in, back)},
   };
   struct panels_in in = {0};
-  yr_dispatch(L->d, v, fields, NELEM(fields), L, &in);
+  yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, &in);
   if (!in.order)
     return;
   size_t n = in.order->nitems;
   if (n == 0) {
-    diag_error(L->d, in.order->pos,
+    diag_error(L->yr.d, in.order->pos,
                "empty 'order' (expected the panels in reading order, like "
                "{page: 1, column: 3})");
     return;
   }
   if (n > PAGEDEF_MAX_PANELS) {
-    diag_error(L->d, in.order->items[PAGEDEF_MAX_PANELS]->pos,
+    diag_error(L->yr.d, in.order->items[PAGEDEF_MAX_PANELS]->pos,
                "%zu panels (expected at most %d)", n, PAGEDEF_MAX_PANELS);
     return;
   }
@@ -1848,7 +1821,7 @@ static void load_panels(struct loader *L, const struct yr_node *v,
     return;
   for (size_t i = 0; i < nall; i++) {
     if (all[i].column > p->columns) {
-      diag_error(L->d, all[i].pos,
+      diag_error(L->yr.d, all[i].pos,
                  "panel column %d is outside the layout (expected a column "
                  "from 1 to %d, as 'columns' says)",
                  all[i].column, p->columns);
@@ -1856,7 +1829,7 @@ static void load_panels(struct loader *L, const struct yr_node *v,
     }
     for (size_t j = 0; j < i; j++)
       if (all[j].page == all[i].page && all[j].column == all[i].column) {
-        diag_error(L->d, all[i].pos,
+        diag_error(L->yr.d, all[i].pos,
                    "panel page %d, column %d is used twice (expected each "
                    "panel once)",
                    all[i].page, all[i].column);
@@ -1897,18 +1870,18 @@ static bool h_imposition(void *ctx, void *dst, const struct yr_node *k,
 static void load_sheet(struct loader *L, const struct yr_node *v,
                        struct pagedef *p) {
   static const struct yr_field fields[] = {
-      {"size", YR_SCALAR, true, h_node, offsetof(struct sheet_in, size)},
-      {"orientation", YR_SCALAR, false, h_node,
+      {"size", YR_SCALAR, true, yr_h_node, offsetof(struct sheet_in, size)},
+      {"orientation", YR_SCALAR, false, yr_h_node,
        offsetof(struct sheet_in, orientation)},
-      {"imposition", YR_SCALAR, true, h_node,
+      {"imposition", YR_SCALAR, true, yr_h_node,
        offsetof(struct sheet_in, imposition)},
-      {"columns", YR_SCALAR, false, h_node,
+      {"columns", YR_SCALAR, false, yr_h_node,
        offsetof(struct sheet_in, columns_node)},
-      {"rows", YR_SCALAR, false, h_node, offsetof(struct sheet_in, rows_node)},
-      {"gap", YR_SCALAR, false, h_node, offsetof(struct sheet_in, gap_node)},
-      {"crop_marks", YR_SCALAR, false, h_node,
+      {"rows", YR_SCALAR, false, yr_h_node, offsetof(struct sheet_in, rows_node)},
+      {"gap", YR_SCALAR, false, yr_h_node, offsetof(struct sheet_in, gap_node)},
+      {"crop_marks", YR_SCALAR, false, yr_h_node,
        offsetof(struct sheet_in, crop_node)},
-      {"always", YR_SCALAR, false, h_bool, offsetof(struct sheet_in, always)},
+      {"always", YR_SCALAR, false, yr_h_bool, offsetof(struct sheet_in, always)},
   };
   static const struct yr_node size_key = {.str = "size"},
                               orient_key = {.str = "orientation"},
@@ -1919,7 +1892,7 @@ static void load_sheet(struct loader *L, const struct yr_node *v,
                               crop_key = {.str = "crop_marks"};
   struct sheet_in in = {0};
   int before = nerrors(L);
-  yr_dispatch(L->d, v, fields, NELEM(fields), L, &in);
+  yr_dispatch(L->yr.d, v, fields, NELEM(fields), L, &in);
   struct pagedef_sheet *s = &p->sheet;
   enum pagedef_imposition imp = IMPOSE_NONE;
   if (in.imposition)
@@ -1954,7 +1927,7 @@ static void load_sheet(struct loader *L, const struct yr_node *v,
       continue;
     for (size_t j = 0; j < v->npairs; j++)
       if (v->pairs[j].value == grid[i])
-        diag_error(L->d, v->pairs[j].key->pos,
+        diag_error(L->yr.d, v->pairs[j].key->pos,
                    "'%s' with imposition saddle-stitch (expected it only "
                    "with imposition: cards)",
                    v->pairs[j].key->str);
@@ -1967,7 +1940,7 @@ static void load_sheet(struct loader *L, const struct yr_node *v,
     if (in.gap_node)
       get_length(L, &gap_key, in.gap_node, false, &s->gap);
     if (in.crop_node)
-      h_bool(L, &s->crop_marks, &crop_key, in.crop_node);
+      yr_h_bool(L, &s->crop_marks, &crop_key, in.crop_node);
   }
   if (nerrors(L) != before || imp == IMPOSE_NONE)
     return;
@@ -1981,20 +1954,20 @@ static void check_layout(struct loader *L, const struct pd_in *in,
   const struct pagedef_sheet *s = &p->sheet;
   double mm = 25.4 / 72.0;
   if (p->kind == PAGEDEF_CARD && in->panels)
-    diag_error(L->d, in->panels->pos,
+    diag_error(L->yr.d, in->panels->pos,
                "'panels' in a card layout (expected panels only with kind: "
                "leaflet)");
   if (s->imposition == IMPOSE_SADDLE) {
     if (p->kind == PAGEDEF_CARD)
-      diag_error(L->d, in->sheet->pos,
+      diag_error(L->yr.d, in->sheet->pos,
                  "imposition saddle-stitch in a card layout (expected "
                  "imposition: cards)");
     if (p->page_multiple % 4 != 0)
-      diag_error(L->d, in->sheet->pos,
+      diag_error(L->yr.d, in->sheet->pos,
                  "imposition saddle-stitch needs page_multiple: 4 (expected "
                  "a page count that is a multiple of 4)");
     if (2 * p->page_width > s->width || p->page_height > s->height)
-      diag_error(L->d, in->sheet->pos,
+      diag_error(L->yr.d, in->sheet->pos,
                  "two %.1f x %.1f mm pages side by side do not fit on the "
                  "%.1f x %.1f mm sheet (expected a bigger sheet or "
                  "orientation: landscape; pages are never scaled)",
@@ -2002,13 +1975,13 @@ static void check_layout(struct loader *L, const struct pd_in *in,
                  HU_TO_PT(s->width) * mm, HU_TO_PT(s->height) * mm);
   }
   if (s->imposition == IMPOSE_CARDS && p->kind != PAGEDEF_CARD)
-    diag_error(L->d, in->sheet->pos,
+    diag_error(L->yr.d, in->sheet->pos,
                "imposition cards in a leaflet layout (expected kind: card)");
   else if (s->imposition == IMPOSE_CARDS) {
     hu_t w = s->columns * p->page_width + (s->columns - 1) * s->gap;
     hu_t h = s->rows * p->page_height + (s->rows - 1) * s->gap;
     if (w > s->width || h > s->height)
-      diag_error(L->d, in->sheet->pos,
+      diag_error(L->yr.d, in->sheet->pos,
                  "%d x %d cards of %.1f x %.1f mm with %.1f mm gaps need "
                  "%.1f x %.1f mm (expected at most the %.1f x %.1f mm sheet)",
                  s->columns, s->rows, HU_TO_PT(p->page_width) * mm,
@@ -2027,20 +2000,20 @@ static struct pagedef *pagedef_from(const char *name_or_path,
                                     size_t len, struct diag *d) {
   static const struct yr_field fields[] = {
       {"name", YR_SCALAR, true, h_text, offsetof(struct pd_in, name)},
-      {"page", YR_MAPPING, true, h_node, offsetof(struct pd_in, page)},
-      {"columns", YR_SCALAR, false, h_node, offsetof(struct pd_in, columns)},
-      {"column_gap", YR_SCALAR, false, h_node,
+      {"page", YR_MAPPING, true, yr_h_node, offsetof(struct pd_in, page)},
+      {"columns", YR_SCALAR, false, yr_h_node, offsetof(struct pd_in, columns)},
+      {"column_gap", YR_SCALAR, false, yr_h_node,
        offsetof(struct pd_in, column_gap)},
-      {"fonts", YR_MAPPING, true, h_node, offsetof(struct pd_in, fonts)},
-      {"text", YR_MAPPING, true, h_node, offsetof(struct pd_in, text)},
-      {"headings", YR_MAPPING, false, h_node, offsetof(struct pd_in, headings)},
-      {"footer", YR_MAPPING, false, h_node, offsetof(struct pd_in, footer)},
-      {"colors", YR_MAPPING, false, h_node, offsetof(struct pd_in, colors)},
-      {"kind", YR_SCALAR, false, h_node, offsetof(struct pd_in, kind)},
-      {"panels", YR_MAPPING, false, h_node, offsetof(struct pd_in, panels)},
-      {"page_multiple", YR_SCALAR, false, h_node,
+      {"fonts", YR_MAPPING, true, yr_h_node, offsetof(struct pd_in, fonts)},
+      {"text", YR_MAPPING, true, yr_h_node, offsetof(struct pd_in, text)},
+      {"headings", YR_MAPPING, false, yr_h_node, offsetof(struct pd_in, headings)},
+      {"footer", YR_MAPPING, false, yr_h_node, offsetof(struct pd_in, footer)},
+      {"colors", YR_MAPPING, false, yr_h_node, offsetof(struct pd_in, colors)},
+      {"kind", YR_SCALAR, false, yr_h_node, offsetof(struct pd_in, kind)},
+      {"panels", YR_MAPPING, false, yr_h_node, offsetof(struct pd_in, panels)},
+      {"page_multiple", YR_SCALAR, false, yr_h_node,
        offsetof(struct pd_in, page_multiple)},
-      {"sheet", YR_MAPPING, false, h_node, offsetof(struct pd_in, sheet)},
+      {"sheet", YR_MAPPING, false, yr_h_node, offsetof(struct pd_in, sheet)},
   };
   static const struct yr_field font_fields[] = {
       {"regular", YR_SCALAR, true, h_font_file,
@@ -2055,7 +2028,7 @@ static struct pagedef *pagedef_from(const char *name_or_path,
       {"leading", YR_SCALAR, true, h_length_pos,
        offsetof(struct pagedef, leading)},
       {"align", YR_SCALAR, true, h_align, offsetof(struct pagedef, align)},
-      {"hyphenate", YR_SCALAR, true, h_bool,
+      {"hyphenate", YR_SCALAR, true, yr_h_bool,
        offsetof(struct pagedef, hyphenate)},
       {"language", YR_SCALAR, false, h_hyph_lang,
        offsetof(struct pagedef, hyphen_language)},
@@ -2077,7 +2050,7 @@ static struct pagedef *pagedef_from(const char *name_or_path,
   static const struct yr_field footer_fields[] = {
       {"size", YR_SCALAR, false, h_font_size,
        offsetof(struct pagedef, footer_size)},
-      {"running", YR_SCALAR, false, h_bool,
+      {"running", YR_SCALAR, false, yr_h_bool,
        offsetof(struct pagedef, running_footer)},
   };
 #define COLOR(f)                                                               \
@@ -2147,10 +2120,10 @@ static struct pagedef *pagedef_from(const char *name_or_path,
   }
 
   struct loader L = {0};
-  L.d = d;
+  L.yr.d = d;
   struct pagedef *p = xcalloc(1, sizeof *p);
   p->arena = arena_new();
-  L.arena = p->arena;
+  L.yr.arena = p->arena;
   p->path = arena_strdup(p->arena, path);
   free(built);
   int before = nerrors(&L);

@@ -51,8 +51,7 @@
 #define NELEM(a) (sizeof(a) / sizeof *(a))
 
 struct sloader {
-  struct diag *d;
-  struct arena *arena; /* the result's */
+  struct yr_ctx yr;    /* first: the shared readers (yamlread.h) use it */
   const char *dir;     /* folder of the profile ("" = current) */
 };
 
@@ -86,36 +85,14 @@ static const struct {
 
 /* ---- value handlers (dst is the field) ---------------------------------- */
 
-static bool blank(const char *s) {
-  for (; *s; s++)
-    if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-      return false;
-  return true;
-}
-
-static bool get_text(struct sloader *L, const struct yr_node *k,
-                     const struct yr_node *v, const char **out) {
-  if (blank(v->str)) {
-    diag_error(L->d, v->pos, "empty value for '%s' (expected text)", k->str);
-    return false;
-  }
-  *out = arena_strndup(L->arena, v->str, v->len);
-  return true;
-}
-
-static bool h_text(void *ctx, void *dst, const struct yr_node *k,
-                   const struct yr_node *v) {
-  return get_text(ctx, k, v, dst);
-}
-
 static bool h_id(void *ctx, void *dst, const struct yr_node *k,
                  const struct yr_node *v) {
   struct sloader *L = ctx;
-  if (!get_text(L, k, v, dst))
+  if (!yr_text(&L->yr, k, v, dst))
     return false;
   for (const char *p = v->str; *p; p++) {
     if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-      diag_error(L->d, v->pos,
+      diag_error(L->yr.d, v->pos,
                  "bad id '%s' (expected lowercase letters, digits and '-', "
                  "like demo)",
                  v->str);
@@ -125,24 +102,10 @@ static bool h_id(void *ctx, void *dst, const struct yr_node *k,
   return true;
 }
 
-static bool h_bool(void *ctx, void *dst, const struct yr_node *k,
-                   const struct yr_node *v) {
-  struct sloader *L = ctx;
-  if (strcmp(v->str, "true") == 0 || strcmp(v->str, "false") == 0) {
-    *(bool *)dst = v->str[0] == 't';
-    return true;
-  }
-  diag_error(L->d, v->pos,
-             "'%s' is not allowed for '%s' (expected true or false; yes, no, "
-             "on and off are not accepted)",
-             v->str, k->str);
-  return false;
-}
-
 static bool h_phone(void *ctx, void *dst, const struct yr_node *k,
                     const struct yr_node *v) {
   struct sloader *L = ctx;
-  if (!get_text(L, k, v, dst))
+  if (!yr_text(&L->yr, k, v, dst))
     return false;
   int digits = 0;
   bool ok = true;
@@ -153,7 +116,7 @@ static bool h_phone(void *ctx, void *dst, const struct yr_node *k,
       ok = false;
   }
   if (!ok || digits < 3) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad phone number '%s' for '%s' (expected digits, spaces and "
                "+ - ( ), like 020 7946 0000)",
                v->str, k->str);
@@ -165,7 +128,7 @@ static bool h_phone(void *ctx, void *dst, const struct yr_node *k,
 static bool h_url(void *ctx, void *dst, const struct yr_node *k,
                   const struct yr_node *v) {
   struct sloader *L = ctx;
-  if (!get_text(L, k, v, dst))
+  if (!yr_text(&L->yr, k, v, dst))
     return false;
   const char *s = v->str, *rest = NULL;
   if (strncmp(s, "https://", 8) == 0)
@@ -174,7 +137,7 @@ static bool h_url(void *ctx, void *dst, const struct yr_node *k,
     rest = s + 7;
   bool ok = rest && *rest && *rest != '/' && !strpbrk(s, " \t\r\n");
   if (!ok) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad URL '%s' (expected a web address starting with https:// "
                "or http://)",
                s);
@@ -186,14 +149,14 @@ static bool h_url(void *ctx, void *dst, const struct yr_node *k,
 static bool h_email(void *ctx, void *dst, const struct yr_node *k,
                     const struct yr_node *v) {
   struct sloader *L = ctx;
-  if (!get_text(L, k, v, dst))
+  if (!yr_text(&L->yr, k, v, dst))
     return false;
   const char *s = v->str, *at = strchr(s, '@');
   bool ok = at && at > s && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
             at[1] != '.' && s[v->len - 1] != '.' &&
             !strpbrk(s, " \t\r\n<>()[],;:\"");
   if (!ok) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad email address '%s' (expected an address like "
                "name@example.org)",
                s);
@@ -205,7 +168,7 @@ static bool h_email(void *ctx, void *dst, const struct yr_node *k,
 static bool h_number(void *ctx, void *dst, const struct yr_node *k,
                      const struct yr_node *v) {
   struct sloader *L = ctx;
-  if (!get_text(L, k, v, dst))
+  if (!yr_text(&L->yr, k, v, dst))
     return false;
   const char *p = v->str;
   size_t n = 0, frac = 0;
@@ -219,19 +182,12 @@ static bool h_number(void *ctx, void *dst, const struct yr_node *k,
     n += 1 + frac;
   }
   if (!ok || p[n]) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "bad number '%s' for '%s' (expected digits with an optional "
                "decimal point, like 4 or 37.5)",
                v->str, k->str);
     return false;
   }
-  return true;
-}
-
-static bool h_node(void *ctx, void *dst, const struct yr_node *k,
-                   const struct yr_node *v) {
-  (void)ctx, (void)k;
-  *(const struct yr_node **)dst = v;
   return true;
 }
 
@@ -263,7 +219,7 @@ static void check_demo_phone(struct sloader *L, const struct yr_node *top,
                              const char *key, const char *value) {
   if (!value || drama_number(value))
     return;
-  diag_error(L->d, yr_get(top, key)->pos,
+  diag_error(L->yr.d, yr_get(top, key)->pos,
              "'%s' %s of a demo profile is not a number reserved for drama "
              "(expected 020 7946 0000 to 020 7946 0999, or 555-0100 to "
              "555-0199)",
@@ -284,21 +240,21 @@ static void check_logo(struct sloader *L, struct site *s,
   const char *rel = s->logo;
   s->logo = NULL;
   if (rel[0] == '/') {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "absolute logo path '%s' (expected a path relative to the "
                "folder of the profile)",
                rel);
     return;
   }
-  const char *path = *L->dir ? arena_printf(L->arena, "%s/%s", L->dir, rel)
-                             : arena_strdup(L->arena, rel);
+  const char *path = *L->dir ? arena_printf(L->yr.arena, "%s/%s", L->dir, rel)
+                             : arena_strdup(L->yr.arena, rel);
   if (access(path, F_OK) != 0 && errno == ENOENT) {
-    diag_error(L->d, v->pos,
+    diag_error(L->yr.d, v->pos,
                "logo file '%s' not found (expected a PNG or JPEG file at %s)",
                rel, path);
     return;
   }
-  if (image_probe(path, v->pos, L->d, &s->logo_px_w, &s->logo_px_h))
+  if (image_probe(path, v->pos, L->yr.d, &s->logo_px_w, &s->logo_px_h))
     s->logo = path;
 }
 
@@ -355,17 +311,17 @@ struct site *load_site(const char *name_or_path, const char *sites_dir,
                        struct diag *d) {
   static const struct yr_field fields[] = {
       {"id", YR_SCALAR, true, h_id, SITE_FIELD(id)},
-      {"demo", YR_SCALAR, true, h_bool, SITE_FIELD(demo)},
-      {"name", YR_SCALAR, true, h_text, SITE_FIELD(name)},
-      {"department", YR_SCALAR, false, h_text, SITE_FIELD(department)},
-      {"logo", YR_SCALAR, false, h_text, SITE_FIELD(logo)},
+      {"demo", YR_SCALAR, true, yr_h_bool, SITE_FIELD(demo)},
+      {"name", YR_SCALAR, true, yr_h_text, SITE_FIELD(name)},
+      {"department", YR_SCALAR, false, yr_h_text, SITE_FIELD(department)},
+      {"logo", YR_SCALAR, false, yr_h_text, SITE_FIELD(logo)},
       {"phone_24h", YR_SCALAR, true, h_phone, SITE_FIELD(phone_24h)},
       {"phone_office", YR_SCALAR, true, h_phone, SITE_FIELD(phone_office)},
-      {"address", YR_SCALAR, false, h_text, SITE_FIELD(address)},
+      {"address", YR_SCALAR, false, yr_h_text, SITE_FIELD(address)},
       {"website", YR_SCALAR, false, h_url, SITE_FIELD(website)},
       {"email", YR_SCALAR, false, h_email, SITE_FIELD(email)},
-      {"feedback", YR_SCALAR, true, h_text, SITE_FIELD(feedback)},
-      {"car_t", YR_MAPPING, true, h_node, offsetof(struct site_in, car_t)},
+      {"feedback", YR_SCALAR, true, yr_h_text, SITE_FIELD(feedback)},
+      {"car_t", YR_MAPPING, true, yr_h_node, offsetof(struct site_in, car_t)},
   };
   static const struct yr_field car_t_fields[] = {
       {"stay_near_weeks", YR_SCALAR, true, h_number,
@@ -400,7 +356,7 @@ struct site *load_site(const char *name_or_path, const char *sites_dir,
     }
   }
 
-  struct sloader L = {d, s->arena, dir_of(s->arena, s->path)};
+  struct sloader L = {{d, s->arena}, dir_of(s->arena, s->path)};
   int before = d->count[DIAG_ERROR];
   struct arena *tree = arena_new();
   struct yr_node *top = yamlread_file(s->path, s->path, tree, d);

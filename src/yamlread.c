@@ -1135,3 +1135,45 @@ struct src_pos yr_pos_at(const struct yr_node *n, size_t off) {
     p.col += (int)utf8_count(n->str + a, off - a);
   return p;
 }
+
+/* ---- typed readers shared by every loader -------------------------------- */
+
+static bool blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+      return false;
+  return true;
+}
+
+bool yr_text(struct yr_ctx *ctx, const struct yr_node *k,
+             const struct yr_node *v, const char **out) {
+  if (blank(v->str, v->len)) {
+    diag_error(ctx->d, v->pos, "empty value for '%s' (expected text)", k->str);
+    return false;
+  }
+  *out = arena_strndup(ctx->arena, v->str, v->len);
+  return true;
+}
+
+bool yr_h_text(void *ctx, void *dst, const struct yr_node *k, const struct yr_node *v) {
+  return yr_text(ctx, k, v, dst);
+}
+
+bool yr_h_bool(void *ctx, void *dst, const struct yr_node *k, const struct yr_node *v) {
+  struct yr_ctx *c = ctx;
+  if (strcmp(v->str, "true") == 0 || strcmp(v->str, "false") == 0) {
+    *(bool *)dst = v->str[0] == 't';
+    return true;
+  }
+  diag_error(c->d, v->pos,
+             "'%s' is not allowed for '%s' (expected true or false; yes, no, "
+             "on and off are not accepted)",
+             v->str, k->str);
+  return false;
+}
+
+bool yr_h_node(void *ctx, void *dst, const struct yr_node *k, const struct yr_node *v) {
+  (void)ctx, (void)k;
+  *(const struct yr_node **)dst = v;
+  return true;
+}

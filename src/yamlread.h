@@ -163,6 +163,25 @@ const char *yr_unknown_key(struct diag *d, const struct yr_node *key,
 const char *yr_suggest(const char *word, const char *const *names,
                        size_t nnames);
 
+/* ---- typed readers shared by every loader (handouts, layouts, sites) ----
+ * A loader's context struct must begin with struct yr_ctx, so that the
+ * shared handlers below can be put in its yr_field tables. */
+struct yr_ctx {
+  struct diag *d;
+  struct arena *arena; /* where kept strings go */
+};
+
+/* Non-empty text copied into ctx->arena: "empty value for 'k' (expected
+ * text)" otherwise. */
+bool yr_text(struct yr_ctx *ctx, const struct yr_node *k,
+             const struct yr_node *v, const char **out);
+/* yr_field handlers: dst is a const char * (text), a bool (true|false
+ * only, as the schema says: yes/no/on/off are refused), or a const struct
+ * yr_node * kept for checks after the dispatch. */
+bool yr_h_text(void *ctx, void *dst, const struct yr_node *k, const struct yr_node *v);
+bool yr_h_bool(void *ctx, void *dst, const struct yr_node *k, const struct yr_node *v);
+bool yr_h_node(void *ctx, void *dst, const struct yr_node *k, const struct yr_node *v);
+
 /* Position of byte offset off of a scalar's value (via its anchors). */
 struct src_pos yr_pos_at(const struct yr_node *scalar, size_t off);
 
