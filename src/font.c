@@ -379,9 +379,44 @@ int fontset_pick(const struct fontset *fs, enum font_role role, uint32_t cp) {
   return -1;
 }
 
+/* gids[i] = the glyph of cps[i] in the subset face (0 if it has none). */
+static void subset_glyphs(hb_face_t *subset, const uint32_t *cps, size_t n,
+                          uint16_t *gids) {
+  hb_font_t *font = hb_font_create(subset);
+  for (size_t i = 0; i < n; i++) {
+    hb_codepoint_t g = 0;
+    gids[i] = hb_font_get_nominal_glyph(font, cps[i], &g) && g <= 0xFFFF
+                  ? (uint16_t)g
+                  : 0;
+  }
+  hb_font_destroy(font);
+}
+
+void font_describe(const struct font *f, struct font_desc *out) {
+  memset(out, 0, sizeof *out);
+  const FT_BBox *bb = &f->face->bbox;
+  out->bbox[0] = to_milli_floor(bb->xMin, f->upem);
+  out->bbox[1] = to_milli_floor(bb->yMin, f->upem);
+  out->bbox[2] = -to_milli_floor(-bb->xMax, f->upem); /* ceiling */
+  out->bbox[3] = -to_milli_floor(-bb->yMax, f->upem);
+  TT_Postscript *post = FT_Get_Sfnt_Table(f->face, FT_SFNT_POST);
+  if (post) {
+    long angle = (long)post->italicAngle; /* 16.16 fixed point */
+    out->italic_angle = (int)((angle >= 0 ? angle + 0x8000 : angle - 0x8000) / 0x10000);
+    out->fixed_pitch = post->isFixedPitch != 0;
+  }
+  TT_OS2 *os2 = FT_Get_Sfnt_Table(f->face, FT_SFNT_OS2);
+  int weight = os2 && os2->version != 0xFFFF ? os2->usWeightClass : 400;
+  if (weight < 100 || weight > 1000) weight = 400;
+  out->stem_v = 50 + (weight / 65) * (weight / 65); /* the usual estimate */
+  out->italic = (f->face->style_flags & FT_STYLE_FLAG_ITALIC) != 0;
+  out->bold = (f->face->style_flags & FT_STYLE_FLAG_BOLD) != 0 || weight >= 600;
+}
+
 /* ---- subsetting ---------------------------------------------------------
- * hb-subset: glyph IDs renumbered (libharu maps through the cmap, so
- * retaining IDs would only make loca/hmtx larger), hinting dropped (the
+ * hb-subset: glyph IDs renumbered (render draws the subset's glyph IDs,
+ * given back in gids_out; retaining IDs would only make loca/hmtx larger),
+ * hinting dropped (the
  * TrueType instructions are over half of a DejaVu subset, the leaflets are
  * for print and viewers hint on their own; libharu 2.3.0 writes empty
  * cvt and fpgm and qpdf, poppler and mupdf read the result; melanoma in a4
@@ -396,7 +431,7 @@ int fontset_pick(const struct fontset *fs, enum font_role role, uint32_t cp) {
  * thousand, first met with a wallet card).  The output is a pure function
  * of the input (same face, same code points -> same bytes). */
 unsigned char *font_subset(const struct font *f, const uint32_t *cps, size_t n,
-                           size_t *len_out) {
+                           uint16_t *gids_out, size_t *len_out) {
   static const hb_tag_t drop[] = {
       HB_TAG('G', 'S', 'U', 'B'), HB_TAG('G', 'P', 'O', 'S'), HB_TAG('G', 'D', 'E', 'F'),
       HB_TAG('k', 'e', 'r', 'n'), HB_TAG('M', 'A', 'T', 'H'), HB_TAG('B', 'A', 'S', 'E'),
@@ -424,6 +459,7 @@ unsigned char *font_subset(const struct font *f, const uint32_t *cps, size_t n,
   hb_face_t *parsed = hb_face_create(sub_blob, 0); /* a builder face cannot
                                                       list its tables */
   hb_blob_destroy(sub_blob);
+  subset_glyphs(parsed, cps, n, gids_out);
   hb_face_t *built = hb_face_builder_create();
   hb_tag_t have[64];
   unsigned nhave = sizeof have / sizeof *have;

@@ -54,10 +54,20 @@ const char *font_file(const struct font *f);      /* path as loaded */
 const char *font_postscript_name(const struct font *f);
 
 /* A TrueType subset of f holding exactly the code points cps[0..n) (plus
- * .notdef), with glyph widths unchanged, GSUB/GPOS/kern dropped, and a cmap
- * so that libharu can map code point -> glyph.  Returns malloc'd bytes (caller
- * frees) or NULL if HarfBuzz fails. */
+ * .notdef and the space), with glyph widths unchanged, GSUB/GPOS/kern and
+ * hinting dropped, glyphs renumbered; gids_out[i] (n entries, caller's) is
+ * the subset's glyph for cps[i], 0 if f has none.  Returns malloc'd bytes
+ * (caller frees) or NULL if HarfBuzz fails.  A pure function of its input. */
 unsigned char *font_subset(const struct font *f, const uint32_t *cps, size_t n,
-                           size_t *len_out);
+                           uint16_t *gids_out, size_t *len_out);
+
+/* What a PDF font descriptor says of a face; lengths in 1/1000 em. */
+struct font_desc {
+  int bbox[4];      /* xMin yMin xMax yMax of all glyphs (head), rounded out */
+  int italic_angle; /* degrees counter-clockwise from vertical (post) */
+  int stem_v;       /* estimated from the OS/2 weight class */
+  bool italic, bold, fixed_pitch;
+};
+void font_describe(const struct font *f, struct font_desc *out);
 
 #endif

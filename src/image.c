@@ -53,6 +53,7 @@
 
 #include <jpeglib.h> /* needs stdio.h first */
 #include <png.h>
+#include <zlib.h>
 
 #include "util.h"
 
@@ -297,4 +298,125 @@ void image_free(struct image *img) {
   free(img->alpha);
   free(img->data);
   free(img);
+}
+
+/* ---- PDF embedding ------------------------------------------------------ */
+
+/* PNG filter types (PNG spec 9.2) and the Paeth predictor. */
+enum { ROW_NONE, ROW_SUB, ROW_UP, ROW_AVERAGE, ROW_PAETH, ROW_FILTERS };
+
+static int paeth(int a, int b, int c) {
+  int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/* Row filtered with type into out[0..n); prev is the row above (zeros for
+ * the first).  bpp: bytes per pixel.  Returns the sum of |signed bytes|,
+ * the usual heuristic for which filter will compress best. */
+static unsigned long filter_row(int type, const unsigned char *row,
+                                const unsigned char *prev, size_t n, int bpp,
+                                unsigned char *out) {
+  unsigned long cost = 0;
+  for (size_t i = 0; i < n; i++) {
+    int a = i >= (size_t)bpp ? row[i - bpp] : 0, b = prev[i];
+    int c = i >= (size_t)bpp ? prev[i - bpp] : 0, pred = 0;
+    switch (type) {
+    case ROW_SUB: pred = a; break;
+    case ROW_UP: pred = b; break;
+    case ROW_AVERAGE: pred = (a + b) / 2; break;
+    case ROW_PAETH: pred = paeth(a, b, c); break;
+    default: break;
+    }
+    out[i] = (unsigned char)(row[i] - pred);
+    cost += (unsigned long)abs((signed char)out[i]);
+  }
+  return cost;
+}
+
+bool image_deflate_rows(const unsigned char *rows, size_t row_bytes,
+                        uint32_t height, int bpp, int level,
+                        struct strbuf *out) {
+  size_t n = row_bytes;
+  unsigned char *zero = xcalloc(n + 1, 1), *best = xmalloc(n + 1);
+  unsigned char *trial = xmalloc(n + 1);
+  struct strbuf filtered = {0};
+  strbuf_reserve(&filtered, (n + 1) * height);
+  for (uint32_t y = 0; y < height; y++) {
+    const unsigned char *row = rows + (size_t)y * n;
+    const unsigned char *prev = y ? row - n : zero;
+    unsigned long best_cost = ~0ul;
+    for (int t = ROW_NONE; t < ROW_FILTERS; t++) {
+      unsigned long cost = filter_row(t, row, prev, n, bpp, trial + 1);
+      if (cost < best_cost) {
+        best_cost = cost;
+        trial[0] = (unsigned char)t;
+        memcpy(best, trial, n + 1);
+      }
+    }
+    strbuf_append(&filtered, best, n + 1);
+  }
+  free(zero);
+  free(best);
+  free(trial);
+  uLong bound = compressBound((uLong)filtered.len);
+  strbuf_reserve(out, bound);
+  uLongf got = bound;
+  bool ok = compress2((Bytef *)out->data + out->len, &got,
+                      (const Bytef *)filtered.data, (uLong)filtered.len,
+                      level) == Z_OK;
+  if (ok) out->len += got;
+  strbuf_free(&filtered);
+  return ok;
+}
+
+/* Index of colour rgb in the open-addressing table (slots of 512), adding
+ * it as palette entry *n if new; -1 once there would be a 257th colour. */
+static int palette_slot(uint32_t *keys, unsigned char *index, uint32_t rgb,
+                        struct image_indexed *out) {
+  uint32_t h = (rgb * 2654435761u) >> 23; /* 9 bits */
+  while (keys[h]) {
+    if (keys[h] == (rgb | 0x1000000u)) return index[h];
+    h = (h + 1) & 511;
+  }
+  if (out->ncolors == 256) return -1;
+  keys[h] = rgb | 0x1000000u;
+  index[h] = (unsigned char)out->ncolors;
+  memcpy(out->palette + 3 * out->ncolors,
+         (unsigned char[3]){(unsigned char)(rgb >> 16),
+                            (unsigned char)(rgb >> 8), (unsigned char)rgb},
+         3);
+  return out->ncolors++;
+}
+
+bool image_index(const struct image *img, struct image_indexed *out) {
+  memset(out, 0, sizeof *out);
+  if (img->format != IMAGE_PNG || img->channels != 3) return false;
+  size_t npx = (size_t)img->width * img->height;
+  unsigned char *idx = xmalloc(npx ? npx : 1);
+  uint32_t keys[512] = {0};
+  unsigned char slot_index[512];
+  for (size_t i = 0; i < npx; i++) {
+    const unsigned char *p = img->pixels + 3 * i;
+    int k = palette_slot(keys, slot_index,
+                         (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2], out);
+    if (k < 0) {
+      free(idx);
+      return false;
+    }
+    idx[i] = (unsigned char)k;
+  }
+  out->bits = out->ncolors <= 2 ? 1 : out->ncolors <= 4 ? 2
+              : out->ncolors <= 16 ? 4 : 8;
+  out->row_bytes = ((size_t)img->width * (size_t)out->bits + 7) / 8;
+  out->rows = xcalloc(out->row_bytes * img->height + 1, 1);
+  for (uint32_t y = 0; y < img->height; y++) {
+    unsigned char *row = out->rows + out->row_bytes * y;
+    for (uint32_t x = 0; x < img->width; x++) {
+      size_t bit = (size_t)x * (size_t)out->bits;
+      unsigned v = idx[(size_t)y * img->width + x];
+      row[bit / 8] |= (unsigned char)(v << (8 - out->bits - bit % 8));
+    }
+  }
+  free(idx);
+  return true;
 }

@@ -42,4 +42,30 @@ bool image_probe(const char *path, struct src_pos pos, struct diag *d,
 struct image *image_load(const char *path, struct src_pos pos, struct diag *d);
 void image_free(struct image *img);
 
+/* The form PDF embeds pixel rows in: height rows of row_bytes each, each
+ * row prefixed with the PNG filter that predicts it best (None, Sub, Up,
+ * Average or Paeth, by least sum of absolute differences; bpp bytes per
+ * pixel, 1 for packed depths below 8 bits), then deflated at zlib level; a
+ * reader undoes it with /FlateDecode and /DecodeParms << /Predictor 15
+ * /Colors /BitsPerComponent /Columns >>.  Appends to out; false only if
+ * zlib fails. */
+struct strbuf;
+bool image_deflate_rows(const unsigned char *rows, size_t row_bytes,
+                        uint32_t height, int bpp, int level,
+                        struct strbuf *out);
+
+/* An RGB image of at most 256 colours as a palette and packed indexes. */
+struct image_indexed {
+  unsigned char palette[256 * 3]; /* RGB, in order of first appearance */
+  int ncolors;
+  int bits;          /* 1, 2, 4 or 8 bits per index, the fewest that fit */
+  unsigned char *rows; /* height rows of row_bytes, MSB first (malloc'd) */
+  size_t row_bytes;
+};
+
+/* Fills out and returns true if img is an RGB PNG with at most 256 distinct
+ * colours (logos usually are: a third of the bytes of RGB); else false and
+ * nothing to free.  The caller frees out->rows. */
+bool image_index(const struct image *img, struct image_indexed *out);
+
 #endif

@@ -17,7 +17,6 @@
 #include "impose.h"
 #include "load.h"
 #include "paginate.h"
-#include "pdffix.h"
 #include "render.h"
 #include "sha256.h"
 #include "resolve.h"
@@ -52,6 +51,12 @@ static const char *date_from_doc(const struct doc *doc, struct arena *a) {
 
 bool job_write_atomic(const char *path, const void *data, size_t len,
                       unsigned mode, struct diag *d) {
+  struct stat st; /* a folder: say so before any temporary file is made */
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    diag_fail(d, "cannot write '%s': Is a directory (expected the path of a "
+                 "file, not a folder)", path);
+    return false;
+  }
   char *dir_copy = xstrdup(path);
   const char *dir = dirname(dir_copy);
   char *tmp = xmalloc(strlen(path) + 16);
@@ -137,9 +142,14 @@ struct job_cache {
   size_t n, cap;
   struct site_res *sites;
   size_t nsites, capsites;
+  struct render_cache *render; /* images and font subsets, embeddable */
 };
 
-struct job_cache *job_cache_new(void) { return xcalloc(1, sizeof(struct job_cache)); }
+struct job_cache *job_cache_new(void) {
+  struct job_cache *c = xcalloc(1, sizeof(struct job_cache));
+  c->render = render_cache_new();
+  return c;
+}
 
 static void layout_res_free(struct layout_res *r) {
   pagedef_free(r->pd);
@@ -158,6 +168,7 @@ void job_cache_free(struct job_cache *c) {
     free(c->sites[i].key);
   }
   free(c->sites);
+  render_cache_free(c->render);
   free(c);
 }
 
@@ -309,12 +320,12 @@ enum job_status job_run(const struct job *job, const struct job_paths *paths,
     goto out;
   }
   size_t raw_len, len;
-  s.raw = render_pdf(&pg, fs, d, &raw_len);
+  s.raw = render_pdf(&pg, fs, cache ? cache->render : NULL, d, &raw_len);
   if (!s.raw) goto out;
   phase(&pc, "render");
-  s.pdf = pdffix_finish(s.raw, raw_len, d, &len);
-  if (!s.pdf) goto out;
-  phase(&pc, "pdffix");
+  s.pdf = s.raw; /* finished as written: see render_write.h */
+  s.raw = NULL;
+  len = raw_len;
   if (job->result) {
     job->result->pages = (int)pg.npages;
     job->result->bytes = len;

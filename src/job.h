@@ -2,7 +2,7 @@
  * job: one handout in one layout, from YAML to a PDF file (or a text dump).
  *
  *   load (+ clinic profile) -> resolve -> compose -> paginate -> render
- *   -> pdffix -> atomic write
+ *   (which also writes the finished file bytes) -> atomic write
  *
  * Owns everything it builds for the job (one arena) and frees it before it
  * returns.  The PDF is written to a temporary file in the target folder and

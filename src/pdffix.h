@@ -1,14 +1,8 @@
 /*
- * pdffix: the last pass over libharu's output, with libqpdf.  The only
- * includer of qpdf-c.h.
- *
- * Rewrites the PDF with object streams (they also compress libharu's large
- * /W arrays), a deterministic /ID (so the same input gives the same bytes),
- * and every Type0 font's /ToUnicode replaced by a valid CMap (libharu writes
- * its encoding CMap there, which poppler warns about).
- *
- * pdffix_encrypt() is a second, separate pass for leaflets sent by email
- * (protect.h decides the passwords).
+ * pdffix: AES-256 encryption of a finished PDF, with libqpdf.  The only
+ * includer of qpdf-c.h.  Used for leaflets sent by email (protect.h decides
+ * the passwords).  Leaflets themselves are finished by render
+ * (render_write.h): object streams, deterministic /ID, valid ToUnicode.
  *
  * Input/output: PDF bytes in memory; the result is malloc'd, caller frees.
  * Errors: reported through diag; returns NULL.
@@ -20,10 +14,7 @@
 
 #include "diag.h"
 
-unsigned char *pdffix_finish(const unsigned char *pdf, size_t len,
-                             struct diag *d, size_t *len_out);
-
-/* Encrypt a finished PDF (pdffix_finish's output) with AES-256, security
+/* Encrypt a finished PDF (render_pdf's output) with AES-256, security
  * handler revision 6 (PDF 2.0): open password user_password (UTF-8, at most
  * 127 bytes), owner password owner_password; printing at high resolution,
  * text extraction and accessibility allowed, nothing else; metadata

@@ -57,11 +57,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <hpdf.h>
 #include <hpdf_doc.h>
-#include <hpdf_font.h>
-#include <hpdf_fontdef.h>
 #include <hpdf_objects.h>
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
@@ -69,6 +68,7 @@
 
 #include "image.h"
 #include "linebreak.h"
+#include "render_write.h"
 #include "util.h"
 
 #define RENDER_PRODUCER "handout (libharu)"
@@ -128,12 +128,35 @@ struct elem_state {
   long first_seq; /* smallest seq in the subtree; LONG_MAX if none */
 };
 
-struct image_cache {
+struct doc_image {
   const char *path;
   HPDF_Image image;
 };
 
 #define CP_WORDS (65536 / 64)
+
+/* A font subset as embedded: made once per (font file, code point set) and
+ * process, since the leaflets of a batch mostly draw the same characters. */
+struct embed_subset {
+  char *path;           /* font_file() */
+  uint64_t *used;       /* [CP_WORDS]: the code points */
+  uint16_t *gids;       /* the subset's glyph per code point, ascending */
+  size_t n;
+  struct strbuf file_z; /* the subset, deflated */
+  size_t file_len;      /* its length before (/Length1) */
+  struct strbuf tounicode_z; /* its /ToUnicode CMap, deflated */
+  char tag[7];
+};
+
+struct embed_image;
+struct render_cache {
+  struct embed_image *images;
+  size_t nimages, capimages;
+  struct embed_subset *subsets;
+  size_t nsubsets, capsubsets;
+};
+#define RENDER_CACHE_IMAGES 64 /* then the cache is emptied and refilled */
+#define RENDER_CACHE_SUBSETS 32 /* likewise */
 
 struct rctx {
   const struct pg_doc *pg;
@@ -145,7 +168,8 @@ struct rctx {
 
   /* fonts, by fontset index */
   uint64_t (*used)[CP_WORDS]; /* code points drawn per face */
-  HPDF_Font font[FONTSET_MAX];
+  HPDF_Font font[FONTSET_MAX]; /* Type0 dicts; faces of one file share */
+  uint16_t *gid[FONTSET_MAX];   /* [65536] code point -> subset glyph */
 
   /* pages and structure */
   HPDF_Page *pages;
@@ -155,7 +179,8 @@ struct rctx {
   HPDF_Array nums; /* parent tree /Nums */
   int next_key;    /* next /StructParent(s) key */
 
-  struct image_cache *images;
+  struct render_cache *cache; /* the caller's, or one for this call */
+  struct doc_image *images;   /* embedded in this document */
   size_t nimages, capimages;
 
   /* current page drawing state */
@@ -435,103 +460,270 @@ static void subset_tag(const unsigned char *p, size_t n, char tag[7]) {
   tag[6] = 0;
 }
 
-/* libharu writes a CIDToGIDMap for all 65,536 CIDs (131,070 bytes per font,
- * deflated on every save).  Only CIDs up to the largest code point drawn
- * are ever used, so the stream is cut after it (a CIDToGIDMap need not
- * cover every CID; only drawn CIDs are looked up).  This saves about a
- * third of the save time and some bytes. */
-static bool trim_cid_map(struct rctx *c, HPDF_Font font, uint32_t max_cp,
-                         const char *step) {
-  HPDF_FontAttr fa = (HPDF_FontAttr)font->attr;
-  if (!fa || !fa->map_stream) return true;
-  HPDF_Stream s = fa->map_stream->stream;
-  HPDF_UINT n = (HPDF_UINT)(max_cp + 1) * 2;
-  if (s->type != HPDF_STREAM_MEMORY || n >= HPDF_Stream_Size(s)) return true;
-  unsigned char *map = xmalloc(n);
-  HPDF_UINT got = n;
-  bool ok = ok_st(c, HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET), step) &&
-            ok_st(c, HPDF_Stream_Read(s, map, &got), step) && got == n;
-  if (ok) {
-    HPDF_MemStream_FreeData(s);
-    ok = ok_st(c, HPDF_Stream_Write(s, map, n), step) &&
-         ok_st(c, HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET), step); /* r_ptr */
+/* ---- fonts: each face a Type0 font over a CIDFontType2, built here --------
+ * CID = glyph ID of the hb-subset subset (/CIDToGIDMap /Identity), so
+ * there is no 65,536-entry map to build or store; /W lists the drawn
+ * glyphs' advances exactly as layout measured them (font_advance); the
+ * /ToUnicode CMap maps each glyph back to its code point.  libharu's own
+ * TrueType path parsed every subset again and built the map by calling its
+ * glyph lookup for every BMP code point: a sixth of a render. */
+
+static void put_hex4(struct strbuf *b, unsigned v) {
+  static const char hex[] = "0123456789ABCDEF";
+  char s[4] = {hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15],
+               hex[v & 15]};
+  strbuf_append(b, s, 4);
+}
+
+/* The code point as UTF-16BE hex (a surrogate pair above U+FFFF). */
+static void put_utf16_hex(struct strbuf *b, uint32_t cp) {
+  if (cp > 0xFFFF) {
+    cp -= 0x10000;
+    put_hex4(b, 0xD800 + (cp >> 10));
+    cp = 0xDC00 + (cp & 0x3FF);
   }
-  free(map);
-  return ok || hpdf_fail(c, 0, step);
+  put_hex4(b, cp);
+}
+
+/* One drawn glyph of a subset. */
+struct glyph_use {
+  uint16_t gid;
+  uint32_t cp;
+};
+
+static int by_gid(const void *a, const void *b) {
+  const struct glyph_use *x = a, *y = b;
+  return (x->gid > y->gid) - (x->gid < y->gid);
+}
+
+/* ToUnicode CMap text: glyph -> code point, in blocks of at most 100 as the
+ * CMap format requires. */
+static void tounicode_cmap(struct strbuf *b, const struct glyph_use *g,
+                           size_t n) {
+  strbuf_puts(b,
+              "/CIDInit /ProcSet findresource begin\n12 dict begin\n"
+              "begincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) "
+              "/Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n"
+              "/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\n"
+              "endcodespacerange\n");
+  for (size_t i = 0; i < n; i += 100) {
+    size_t m = n - i < 100 ? n - i : 100;
+    strbuf_printf(b, "%zu beginbfchar\n", m);
+    for (size_t k = i; k < i + m; k++) {
+      strbuf_putc(b, '<');
+      put_hex4(b, g[k].gid);
+      strbuf_puts(b, "> <");
+      put_utf16_hex(b, g[k].cp);
+      strbuf_puts(b, ">\n");
+    }
+    strbuf_puts(b, "endbfchar\n");
+  }
+  strbuf_puts(b, "endcmap\nCMapName currentdict /CMapResource defineresource "
+                 "pop\nend\nend\n");
+}
+
+/* /W: runs of consecutive glyph IDs, "first [w w ...]". */
+static HPDF_Array width_array(struct rctx *c, const struct font *f,
+                              const struct glyph_use *g, size_t n) {
+  HPDF_Array w = HPDF_Array_New(c->pdf->mmgr);
+  HPDF_Array run = NULL;
+  HPDF_STATUS st = w ? 0 : HPDF_FAILD_TO_ALLOC_MEM;
+  for (size_t i = 0; i < n && st == HPDF_OK; i++) {
+    if (i > 0 && g[i].gid == g[i - 1].gid) continue;
+    if (!run || g[i].gid != g[i - 1].gid + 1) {
+      run = HPDF_Array_New(c->pdf->mmgr);
+      if (!run) return NULL;
+      st += HPDF_Array_AddNumber(w, g[i].gid);
+      st += HPDF_Array_Add(w, run);
+    }
+    st += HPDF_Array_AddNumber(run, font_advance(f, g[i].cp));
+  }
+  return st == HPDF_OK ? w : NULL;
+}
+
+static HPDF_Dict stream_dict(struct rctx *c, const void *data, size_t len,
+                             const char *step) {
+  HPDF_Dict s = HPDF_DictStream_New(c->pdf->mmgr, c->pdf->xref);
+  if (!ok_ptr(c, s, step)) return NULL;
+  s->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+  if (!ok_st(c, HPDF_Stream_Write(s->stream, data, (HPDF_UINT)len), step))
+    return NULL;
+  return s;
+}
+
+/* A stream object of bytes deflated already. */
+static HPDF_Dict deflated_stream(struct rctx *c, const struct strbuf *z,
+                                 const char *step) {
+  HPDF_Dict s = stream_dict(c, z->data, z->len, step);
+  if (!s) return NULL;
+  s->filter = HPDF_STREAM_FILTER_NONE;
+  return ok_st(c, HPDF_Dict_AddName(s, "Filter", "FlateDecode"), step) ? s
+                                                                      : NULL;
+}
+
+static HPDF_Dict font_descriptor(struct rctx *c, const struct font *f,
+                                 const char *base, HPDF_Dict file,
+                                 const char *step) {
+  struct font_desc fd;
+  font_describe(f, &fd);
+  HPDF_Dict d = new_indirect_dict(c, step);
+  HPDF_Array bbox = d ? HPDF_Array_New(c->pdf->mmgr) : NULL;
+  if (!ok_ptr(c, bbox, step)) return NULL;
+  int flags = 32 /* Nonsymbolic */ | (fd.fixed_pitch ? 1 : 0) |
+              (fd.italic ? 64 : 0) | (fd.bold ? 262144 /* ForceBold */ : 0);
+  HPDF_STATUS st = HPDF_Dict_AddName(d, "Type", "FontDescriptor");
+  st += HPDF_Dict_AddName(d, "FontName", base);
+  st += HPDF_Dict_AddNumber(d, "Flags", flags);
+  for (int i = 0; i < 4; i++) st += HPDF_Array_AddNumber(bbox, fd.bbox[i]);
+  st += HPDF_Dict_Add(d, "FontBBox", bbox);
+  st += HPDF_Dict_AddNumber(d, "ItalicAngle", fd.italic_angle);
+  st += HPDF_Dict_AddNumber(d, "Ascent", font_ascender(f));
+  st += HPDF_Dict_AddNumber(d, "Descent", font_descender(f));
+  st += HPDF_Dict_AddNumber(d, "CapHeight", font_cap_height(f));
+  st += HPDF_Dict_AddNumber(d, "StemV", fd.stem_v);
+  st += HPDF_Dict_Add(d, "FontFile2", file);
+  return ok_st(c, st, step) ? d : NULL;
+}
+
+static HPDF_Dict cid_system_info(struct rctx *c) {
+  HPDF_Dict info = HPDF_Dict_New(c->pdf->mmgr);
+  if (!info) return NULL;
+  HPDF_STATUS st = HPDF_Dict_Add(info, "Registry",
+                                 HPDF_String_New(c->pdf->mmgr, "Adobe", NULL));
+  st += HPDF_Dict_Add(info, "Ordering",
+                      HPDF_String_New(c->pdf->mmgr, "Identity", NULL));
+  st += HPDF_Dict_AddNumber(info, "Supplement", 0);
+  return st == HPDF_OK ? info : NULL;
+}
+
+/* The Type0 font of a subset (bytes) whose drawn glyphs are g[0..n),
+ * sorted by glyph ID. */
+static HPDF_Dict embed_font(struct rctx *c, const struct font *f,
+                            const struct embed_subset *sub,
+                            const struct glyph_use *g, size_t n,
+                            const char *step) {
+  char base[HPDF_LIMIT_MAX_NAME_LEN + 1];
+  snprintf(base, sizeof base, "%s+%s", sub->tag, font_postscript_name(f));
+  HPDF_Dict file = deflated_stream(c, &sub->file_z, step);
+  HPDF_Dict tounicode = file ? deflated_stream(c, &sub->tounicode_z, step)
+                             : NULL;
+  HPDF_Dict desc = tounicode ? font_descriptor(c, f, base, file, step) : NULL;
+  HPDF_Dict cid = desc ? new_indirect_dict(c, step) : NULL;
+  HPDF_Dict type0 = cid ? new_indirect_dict(c, step) : NULL;
+  HPDF_Array kids = type0 ? HPDF_Array_New(c->pdf->mmgr) : NULL;
+  HPDF_Array widths = kids ? width_array(c, f, g, n) : NULL;
+  HPDF_Dict info = widths ? cid_system_info(c) : NULL;
+  if (!ok_ptr(c, info, step)) return NULL;
+  HPDF_STATUS st =
+      HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)sub->file_len);
+  st += HPDF_Dict_AddName(cid, "Type", "Font");
+  st += HPDF_Dict_AddName(cid, "Subtype", "CIDFontType2");
+  st += HPDF_Dict_AddName(cid, "BaseFont", base);
+  st += HPDF_Dict_Add(cid, "CIDSystemInfo", info);
+  st += HPDF_Dict_Add(cid, "FontDescriptor", desc);
+  st += HPDF_Dict_Add(cid, "W", widths);
+  st += HPDF_Dict_AddName(cid, "CIDToGIDMap", "Identity");
+  st += HPDF_Dict_AddName(type0, "Type", "Font");
+  st += HPDF_Dict_AddName(type0, "Subtype", "Type0");
+  st += HPDF_Dict_AddName(type0, "BaseFont", base);
+  st += HPDF_Dict_AddName(type0, "Encoding", "Identity-H");
+  st += HPDF_Array_Add(kids, cid);
+  st += HPDF_Dict_Add(type0, "DescendantFonts", kids);
+  st += HPDF_Dict_Add(type0, "ToUnicode", tounicode);
+  return ok_st(c, st, step) ? type0 : NULL;
+}
+
+static void embed_subset_free(struct embed_subset *e) {
+  free(e->path);
+  free(e->used);
+  free(e->gids);
+  strbuf_free(&e->file_z);
+  strbuf_free(&e->tounicode_z);
+}
+
+/* Subsets f to the code points in used and deflates it into e. */
+static bool make_subset(struct rctx *c, const struct font *f,
+                        const uint64_t *used, struct embed_subset *e) {
+  uint32_t *cps = NULL;
+  size_t cap = 0;
+  for (uint32_t w = 0; w < CP_WORDS; w++)
+    for (uint64_t bits = used[w]; bits; bits &= bits - 1)
+      *VEC_PUSH(cps, e->n, cap) = w * 64 + (uint32_t)__builtin_ctzll(bits);
+  e->gids = xcalloc(e->n + 1, sizeof *e->gids);
+  unsigned char *bytes = font_subset(f, cps, e->n, e->gids, &e->file_len);
+  bool ok = bytes != NULL || fail_msg(c, "cannot subset font ", font_file(f));
+  for (size_t i = 0; ok && i < e->n; i++)
+    if (e->gids[i] == 0)
+      ok = fail_msg(c, "internal error: no glyph in the subset of ",
+                    font_file(f));
+  struct glyph_use *g = xcalloc(e->n + 1, sizeof *g);
+  for (size_t i = 0; i < e->n; i++) g[i] = (struct glyph_use){e->gids[i], cps[i]};
+  qsort(g, e->n, sizeof *g, by_gid);
+  struct strbuf cmap = {0};
+  tounicode_cmap(&cmap, g, e->n);
+  if (ok) {
+    subset_tag(bytes, e->file_len, e->tag);
+    ok = (render_deflate(bytes, e->file_len, RENDER_DEFLATE_LEVEL,
+                         &e->file_z) &&
+          render_deflate(cmap.data, cmap.len, RENDER_DEFLATE_LEVEL,
+                         &e->tounicode_z)) ||
+         fail_msg(c, "cannot compress font ", font_file(f));
+  }
+  strbuf_free(&cmap);
+  free(g);
+  free(cps);
+  free(bytes);
+  return ok;
+}
+
+/* The cached subset of face for the code points it draws. */
+static const struct embed_subset *subset_get(struct rctx *c, int face) {
+  struct render_cache *rc = c->cache;
+  const struct font *f = c->fs->face[face];
+  const uint64_t *used = c->used[face];
+  for (size_t i = 0; i < rc->nsubsets; i++) {
+    struct embed_subset *e = &rc->subsets[i];
+    if (strcmp(e->path, font_file(f)) == 0 &&
+        memcmp(e->used, used, CP_WORDS * sizeof *used) == 0)
+      return e;
+  }
+  struct embed_subset fresh = {0};
+  if (!make_subset(c, f, used, &fresh)) {
+    embed_subset_free(&fresh);
+    return NULL;
+  }
+  fresh.path = xstrdup(font_file(f));
+  fresh.used = xmalloc(CP_WORDS * sizeof *used);
+  memcpy(fresh.used, used, CP_WORDS * sizeof *used);
+  if (rc->nsubsets == RENDER_CACHE_SUBSETS) {
+    for (size_t i = 0; i < rc->nsubsets; i++)
+      embed_subset_free(&rc->subsets[i]);
+    rc->nsubsets = 0;
+  }
+  struct embed_subset *e = VEC_PUSH(rc->subsets, rc->nsubsets, rc->capsubsets);
+  *e = fresh;
+  return e;
 }
 
 static bool load_face(struct rctx *c, int face) {
   const struct font *f = c->fs->face[face];
   char step[300];
-  snprintf(step, sizeof step, "loading font %s", font_file(f));
-
-  /* code points, ascending; the UTF-8 text of all of them marks the
-   * glyphs as used so libharu keeps them in its glyf subset */
-  uint32_t *cps = NULL, max_cp = 0;
-  size_t n = 0, cap = 0;
-  struct strbuf all = {0};
-  for (uint32_t w = 0; w < CP_WORDS; w++) {
-    for (uint64_t bits = c->used[face][w]; bits; bits &= bits - 1) {
+  snprintf(step, sizeof step, "embedding font %s", font_file(f));
+  const struct embed_subset *sub = subset_get(c, face);
+  if (!sub) return false;
+  struct glyph_use *g = xcalloc(sub->n + 1, sizeof *g);
+  c->gid[face] = xcalloc(65536, sizeof **c->gid);
+  size_t k = 0;
+  for (uint32_t w = 0; w < CP_WORDS; w++)
+    for (uint64_t bits = sub->used[w]; bits && k < sub->n; bits &= bits - 1, k++) {
       uint32_t cp = w * 64 + (uint32_t)__builtin_ctzll(bits);
-      *VEC_PUSH(cps, n, cap) = cp;
-      max_cp = cp;
-      char u[4];
-      strbuf_append(&all, u, (size_t)utf8_encode(cp, u));
+      c->gid[face][cp] = sub->gids[k];
+      g[k] = (struct glyph_use){sub->gids[k], cp};
     }
-  }
-
-  size_t len = 0;
-  unsigned char *bytes = font_subset(f, cps, n, &len);
-  free(cps);
-  if (!bytes) {
-    strbuf_free(&all);
-    return fail_msg(c, "cannot subset font ", font_file(f));
-  }
-  char tag[7];
-  subset_tag(bytes, len, tag);
-
-  /* Zero padding after the font: libharu seeks to the end of each glyph
-   * when it marks glyphs used, and its memory stream refuses a seek to the
-   * very end, which happens when the last glyph of an unhinted subset is
-   * empty (a space).  Tables are copied one by one, so the padding is never
-   * embedded. */
-  static const unsigned char padding[16];
-  HPDF_Stream stream = HPDF_MemStream_New(c->pdf->mmgr, (HPDF_UINT)len + 16);
-  bool ok = ok_ptr(c, stream, step);
-  if (ok) {
-    ok = ok_st(c, HPDF_Stream_Write(stream, bytes, (HPDF_UINT)len), step) &&
-         ok_st(c, HPDF_Stream_Write(stream, padding, sizeof padding), step);
-    if (!ok) HPDF_Stream_Free(stream);
-  }
-  free(bytes);
-  HPDF_FontDef def = NULL;
-  if (ok) {
-    /* takes the stream, also on failure */
-    def = HPDF_TTFontDef_Load(c->pdf->mmgr, stream, HPDF_TRUE);
-    ok = ok_ptr(c, def, step);
-  }
-  if (ok) {
-    HPDF_TTFontDef_SetTagName(def, tag);
-    /* the lookup key must be unique in this document (see top comment) */
-    if (HPDF_Doc_FindFontDef(c->pdf, def->base_font)) {
-      char key[HPDF_LIMIT_MAX_NAME_LEN + 1];
-      snprintf(key, sizeof key, "%.100s~%d", def->base_font, face);
-      memcpy(def->base_font, key, strlen(key) + 1);
-    }
-    ok = ok_st(c, HPDF_Doc_RegisterFontDef(c->pdf, def), step); /* owns def */
-  }
-  if (ok) {
-    c->font[face] = HPDF_GetFont(c->pdf, def->base_font, "UTF-8");
-    ok = ok_ptr(c, c->font[face], step) &&
-         trim_cid_map(c, c->font[face], max_cp, step);
-  }
-  if (ok) {
-    HPDF_Font_TextWidth(c->font[face], (const HPDF_BYTE *)all.data,
-                        (HPDF_UINT)all.len);
-    ok = ok_st(c, HPDF_OK, step);
-  }
-  strbuf_free(&all);
-  return ok;
+  qsort(g, sub->n, sizeof *g, by_gid);
+  c->font[face] = embed_font(c, f, sub, g, sub->n, step);
+  free(g);
+  return c->font[face] != NULL;
 }
 
 static bool empty_set(const uint64_t *set) {
@@ -561,7 +753,10 @@ static bool load_fonts(struct rctx *c) {
         !load_face(c, i))
       return false;
   for (int i = 0; i < c->fs->nfaces; i++)
-    if (owner[i] != i) c->font[i] = c->font[owner[i]];
+    if (owner[i] != i) {
+      c->font[i] = c->font[owner[i]];
+      c->gid[i] = c->gid[owner[i]];
+    }
   return true;
 }
 
@@ -645,7 +840,8 @@ static void tj_glyph(struct tj *t, uint32_t cp) {
     strbuf_putc(b, '<');
     t->in_hex = true;
   }
-  strbuf_printf(b, "%04X", (unsigned)cp);
+  const uint16_t *gid = t->c->gid[t->c->cur_face];
+  put_hex4(b, gid && cp <= 0xFFFF ? gid[cp] : 0); /* all collected before */
 }
 
 /* Close the array; a pending displacement is kept if more text follows
@@ -775,41 +971,192 @@ static bool draw_rect(struct rctx *c, const struct pg_op *op) {
   return true;
 }
 
+/* ---- images: the embeddable form, made once per file per process ------- */
+
+struct embed_image {
+  char *path;
+  struct stat id; /* st_dev, st_ino, st_size, st_mtim when it was read */
+  enum image_format format;
+  uint32_t width, height;
+  int channels;
+  int bits;            /* per sample in data: 8, or 1-8 when indexed */
+  int ncolors;         /* > 0: data holds indexes into palette */
+  unsigned char palette[256 * 3];
+  struct strbuf data;  /* JPEG: the file; PNG: image_deflate_rows() */
+  struct strbuf alpha; /* PNG with transparency: the alpha plane, same form */
+};
+
+
+struct render_cache *render_cache_new(void) {
+  return xcalloc(1, sizeof(struct render_cache));
+}
+
+static void embed_image_free(struct embed_image *e) {
+  free(e->path);
+  strbuf_free(&e->data);
+  strbuf_free(&e->alpha);
+}
+
+void render_cache_free(struct render_cache *rc) {
+  if (!rc) return;
+  for (size_t i = 0; i < rc->nimages; i++) embed_image_free(&rc->images[i]);
+  free(rc->images);
+  for (size_t i = 0; i < rc->nsubsets; i++) embed_subset_free(&rc->subsets[i]);
+  free(rc->subsets);
+  free(rc);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b) {
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+         a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Decodes path and makes its embeddable form into e (zeroed by caller).
+ * Level 9: the work is done once per file and process. */
+static bool make_embed_image(struct rctx *c, const char *path,
+                             struct embed_image *e) {
+  struct image *img = image_load(path, (struct src_pos){NULL, 0, 0}, c->d);
+  if (!img) return c->failed = true, false; /* image_load reported it */
+  e->format = img->format;
+  e->width = img->width;
+  e->height = img->height;
+  e->channels = img->channels;
+  bool ok = true;
+  if (img->format == IMAGE_JPEG) {
+    strbuf_append(&e->data, img->data, img->data_len);
+  } else if (img->channels != 1 && img->channels != 3) {
+    ok = fail_msg(c, "internal error: PNG with unexpected channel count: ",
+                  path);
+  } else {
+    struct image_indexed ix;
+    e->bits = 8;
+    if (image_index(img, &ix)) { /* few colours: a palette */
+      e->bits = ix.bits;
+      e->ncolors = ix.ncolors;
+      memcpy(e->palette, ix.palette, sizeof e->palette);
+      /* no predictor: PNG's advice for palettes, and 30% smaller here */
+      ok = render_deflate(ix.rows, ix.row_bytes * img->height, 9, &e->data);
+      free(ix.rows);
+    } else {
+      ok = image_deflate_rows(img->pixels,
+                              (size_t)img->width * (size_t)img->channels,
+                              img->height, img->channels, 9, &e->data);
+    }
+    ok = ok && (!img->alpha ||
+                image_deflate_rows(img->alpha, img->width, img->height, 1, 9,
+                                   &e->alpha));
+    if (!ok) fail_msg(c, "cannot compress image ", path);
+  }
+  image_free(img);
+  return ok;
+}
+
+/* The cached form of path, made again if the file changed. */
+static const struct embed_image *embed_image_get(struct rctx *c,
+                                                 const char *path) {
+  struct render_cache *rc = c->cache;
+  struct stat st;
+  bool known = stat(path, &st) == 0;
+  for (size_t i = 0; known && i < rc->nimages; i++) {
+    struct embed_image *e = &rc->images[i];
+    if (strcmp(e->path, path) == 0 && same_file(&e->id, &st)) return e;
+  }
+  struct embed_image fresh = {0};
+  if (!make_embed_image(c, path, &fresh)) {
+    embed_image_free(&fresh);
+    return NULL;
+  }
+  fresh.path = xstrdup(path);
+  fresh.id = st;
+  if (!known) memset(&fresh.id, 0, sizeof fresh.id); /* never matches */
+  if (rc->nimages == RENDER_CACHE_IMAGES) {
+    for (size_t i = 0; i < rc->nimages; i++) embed_image_free(&rc->images[i]);
+    rc->nimages = 0;
+  }
+  struct embed_image *e = VEC_PUSH(rc->images, rc->nimages, rc->capimages);
+  *e = fresh;
+  return e;
+}
+
+/* An image XObject holding already-deflated PNG-filtered rows. */
+/* The colour space entry of an image: gray, RGB or an RGB palette. */
+static HPDF_STATUS add_color_space(struct rctx *c, HPDF_Dict im,
+                                   const struct embed_image *e,
+                                   bool alpha_plane) {
+  if (alpha_plane || e->ncolors == 0)
+    return HPDF_Dict_AddName(im, "ColorSpace",
+                             alpha_plane || e->channels == 1 ? "DeviceGray"
+                                                             : "DeviceRGB");
+  HPDF_Array cs = HPDF_Array_New(c->pdf->mmgr);
+  HPDF_Binary pal = cs ? HPDF_Binary_New(c->pdf->mmgr, (HPDF_BYTE *)e->palette,
+                                         (HPDF_UINT)(3 * e->ncolors))
+                       : NULL;
+  if (!pal) return HPDF_FAILD_TO_ALLOC_MEM;
+  HPDF_STATUS st = HPDF_Array_AddName(cs, "Indexed");
+  st += HPDF_Array_AddName(cs, "DeviceRGB");
+  st += HPDF_Array_AddNumber(cs, e->ncolors - 1);
+  st += HPDF_Array_Add(cs, pal);
+  return st + HPDF_Dict_Add(im, "ColorSpace", cs);
+}
+
+/* An image XObject holding already-deflated PNG-filtered rows. */
+static HPDF_Dict flate_image(struct rctx *c, const struct embed_image *e,
+                             bool alpha_plane, const char *step) {
+  int colors = alpha_plane || e->ncolors ? 1 : e->channels;
+  int bits = alpha_plane ? 8 : e->bits;
+  const struct strbuf *b = alpha_plane ? &e->alpha : &e->data;
+  HPDF_Dict im = HPDF_DictStream_New(c->pdf->mmgr, c->pdf->xref);
+  HPDF_Dict parms = im ? HPDF_Dict_New(c->pdf->mmgr) : NULL;
+  if (!ok_ptr(c, parms, step)) return NULL;
+  im->header.obj_class |= HPDF_OSUBCLASS_XOBJECT;
+  im->filter = HPDF_STREAM_FILTER_NONE; /* the bytes are deflated already */
+  HPDF_STATUS st = 0;
+  st += HPDF_Dict_AddName(im, "Type", "XObject");
+  st += HPDF_Dict_AddName(im, "Subtype", "Image");
+  st += HPDF_Dict_AddNumber(im, "Width", (HPDF_INT32)e->width);
+  st += HPDF_Dict_AddNumber(im, "Height", (HPDF_INT32)e->height);
+  st += add_color_space(c, im, e, alpha_plane);
+  st += HPDF_Dict_AddNumber(im, "BitsPerComponent", bits);
+  st += HPDF_Dict_AddName(im, "Filter", "FlateDecode");
+  if (alpha_plane || e->ncolors == 0) { /* image_deflate_rows' form */
+    st += HPDF_Dict_AddNumber(parms, "Predictor", 15);
+    st += HPDF_Dict_AddNumber(parms, "Colors", colors);
+    st += HPDF_Dict_AddNumber(parms, "BitsPerComponent", bits);
+    st += HPDF_Dict_AddNumber(parms, "Columns", (HPDF_INT32)e->width);
+    st += HPDF_Dict_Add(im, "DecodeParms", parms);
+  } else {
+    HPDF_Dict_Free(parms);
+  }
+  st += HPDF_Stream_Write(im->stream, (const HPDF_BYTE *)b->data,
+                          (HPDF_UINT)b->len);
+  return ok_st(c, st, step) ? im : NULL;
+}
+
 static HPDF_Image load_image(struct rctx *c, const char *path) {
   for (size_t i = 0; i < c->nimages; i++)
     if (strcmp(c->images[i].path, path) == 0) return c->images[i].image;
 
-  struct image *img = image_load(path, (struct src_pos){NULL, 0, 0}, c->d);
-  if (!img) {
-    c->failed = true; /* image_load reported it */
-    return NULL;
-  }
+  const struct embed_image *e = embed_image_get(c, path);
+  if (!e) return NULL;
   char step[300];
   snprintf(step, sizeof step, "embedding image %s", path);
   HPDF_Image h = NULL;
-  if (img->format == IMAGE_JPEG) {
-    h = HPDF_LoadJpegImageFromMem(c->pdf, img->data, (HPDF_UINT)img->data_len);
+  if (e->format == IMAGE_JPEG) {
+    h = HPDF_LoadJpegImageFromMem(c->pdf, (const HPDF_BYTE *)e->data.data,
+                                  (HPDF_UINT)e->data.len);
     ok_ptr(c, h, step);
-  } else if (img->channels != 1 && img->channels != 3) {
-    fail_msg(c, "internal error: PNG with unexpected channel count: ", path);
   } else {
-    HPDF_ColorSpace cs =
-        img->channels == 1 ? HPDF_CS_DEVICE_GRAY : HPDF_CS_DEVICE_RGB;
-    h = HPDF_LoadRawImageFromMem(c->pdf, img->pixels, img->width,
-                                 img->height, cs, 8);
-    if (ok_ptr(c, h, step) && img->alpha) {
-      HPDF_Image mask = HPDF_LoadRawImageFromMem(
-          c->pdf, img->alpha, img->width, img->height, HPDF_CS_DEVICE_GRAY, 8);
-      if (!ok_ptr(c, mask, step) ||
-          !ok_st(c, HPDF_Image_AddSMask(h, mask), step))
-        h = NULL;
+    h = flate_image(c, e, false, step);
+    if (h && e->alpha.len) {
+      HPDF_Dict mask = flate_image(c, e, true, step);
+      if (!mask || !ok_st(c, HPDF_Dict_Add(h, "SMask", mask), step)) h = NULL;
     }
   }
-  image_free(img);
   if (c->failed) return NULL;
-  struct image_cache *e = VEC_PUSH(c->images, c->nimages, c->capimages);
-  e->path = path;
-  e->image = h;
+  struct doc_image *di = VEC_PUSH(c->images, c->nimages, c->capimages);
+  di->path = path;
+  di->image = h;
   return h;
 }
 
@@ -1092,8 +1439,6 @@ static bool finish_catalog(struct rctx *c, HPDF_Dict root) {
 static bool add_outlines(struct rctx *c) {
   const struct pg_doc *pg = c->pg;
   const char *step = "adding outlines";
-  HPDF_Encoder utf8 = HPDF_GetEncoder(c->pdf, "UTF-8");
-  if (!ok_ptr(c, utf8, step)) return false;
   HPDF_Outline level1 = NULL;
   for (size_t i = 0; i < pg->noutlines; i++) {
     const struct pg_outline *o = &pg->outlines[i];
@@ -1102,8 +1447,13 @@ static bool add_outlines(struct rctx *c) {
       return fail_msg(c, "internal error: outline with a bad page or title",
                       NULL);
     HPDF_Outline parent = o->level >= 2 ? level1 : NULL;
-    HPDF_Outline ol = HPDF_CreateOutline(c->pdf, parent, o->title, utf8);
-    if (!ok_ptr(c, ol, step)) return false;
+    /* the title as our text string (libharu's encoders cost a 64 K table
+     * per document and drop astral characters) */
+    HPDF_Outline ol = HPDF_CreateOutline(c->pdf, parent, "", NULL);
+    void *title = ol ? text_string(c, o->title) : NULL;
+    if (!ok_ptr(c, title, step) ||
+        !ok_st(c, HPDF_Dict_Add(ol, "Title", title), step))
+      return false;
     if (o->level < 2) level1 = ol;
     else if (level1 &&
              !ok_st(c, HPDF_Outline_SetOpened(level1, HPDF_TRUE), step))
@@ -1155,19 +1505,24 @@ static bool set_info(struct rctx *c) {
   const struct pg_doc *pg = c->pg;
   const char *step = "setting document information";
   struct {
-    HPDF_InfoType type;
-    const char *value;
+    const char *key, *value;
   } attrs[] = {
-      {HPDF_INFO_TITLE, pg->title},       {HPDF_INFO_SUBJECT, pg->subject},
-      {HPDF_INFO_AUTHOR, pg->author},     {HPDF_INFO_KEYWORDS, pg->keywords},
-      {HPDF_INFO_CREATOR, RENDER_CREATOR}, {HPDF_INFO_PRODUCER, RENDER_PRODUCER},
+      {"Title", pg->title},       {"Subject", pg->subject},
+      {"Author", pg->author},     {"Keywords", pg->keywords},
+      {"Creator", RENDER_CREATOR}, {"Producer", RENDER_PRODUCER},
   };
+  if (!c->pdf->info) { /* libharu makes it in HPDF_New (its Producer) */
+    c->pdf->info = new_indirect_dict(c, step);
+    if (!c->pdf->info) return false;
+  }
   for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
     const char *v = attrs[i].value;
     if (!v || !*v) continue;
     if (utf8_invalid_at(v, strlen(v)) != (size_t)-1)
       return fail_msg(c, "document information is not valid UTF-8: ", v);
-    if (!ok_st(c, HPDF_SetInfoAttr(c->pdf, attrs[i].type, v), step))
+    void *str = text_string(c, v);
+    if (!ok_ptr(c, str, step) ||
+        !ok_st(c, HPDF_Dict_Add(c->pdf->info, attrs[i].key, str), step))
       return false;
   }
   if (pg->date) {
@@ -1186,23 +1541,9 @@ static bool set_info(struct rctx *c) {
 /* ---- the whole document ------------------------------------------------------ */
 
 static unsigned char *save(struct rctx *c, size_t *len_out) {
-  const char *step = "saving the document";
-  c->pdf->pdf_version = HPDF_VER_17; /* tagged PDF, /Tabs */
-  if (!ok_st(c, HPDF_SaveToStream(c->pdf), step)) return NULL;
-  HPDF_UINT32 size = HPDF_GetStreamSize(c->pdf);
-  if (size == 0) {
-    hpdf_fail(c, 0, step);
-    return NULL;
-  }
-  unsigned char *out = xmalloc(size);
-  HPDF_UINT32 got = size;
-  if (!ok_st(c, HPDF_ResetStream(c->pdf), step) ||
-      !ok_st(c, HPDF_ReadFromStream(c->pdf, out, &got), step) || got != size) {
-    if (!c->failed) hpdf_fail(c, 0, step);
-    free(out);
-    return NULL;
-  }
-  *len_out = size;
+  const char *why = NULL;
+  unsigned char *out = render_write_pdf(c->pdf, len_out, &why);
+  if (!out) hpdf_fail(c, 0, why);
   return out;
 }
 
@@ -1214,9 +1555,7 @@ static unsigned char *render_doc(struct rctx *c, size_t *len_out) {
 
   c->pdf = HPDF_New(on_hpdf_error, &c->err);
   if (!ok_ptr(c, c->pdf, step)) return NULL;
-  if (!ok_st(c, HPDF_SetCompressionMode(c->pdf, HPDF_COMP_ALL), step) ||
-      !ok_st(c, HPDF_UseUTFEncodings(c->pdf), step) ||
-      !ok_st(c, HPDF_SetCurrentEncoder(c->pdf, "UTF-8"), step))
+  if (!ok_st(c, HPDF_SetCompressionMode(c->pdf, HPDF_COMP_ALL), step))
     return NULL;
 
   if (!collect_code_points(c) || !load_fonts(c)) return NULL;
@@ -1239,8 +1578,10 @@ static unsigned char *render_doc(struct rctx *c, size_t *len_out) {
 }
 
 unsigned char *render_pdf(const struct pg_doc *pg, struct fontset *fs,
-                          struct diag *d, size_t *len_out) {
+                          struct render_cache *cache, struct diag *d,
+                          size_t *len_out) {
   struct rctx c = {.pg = pg, .fs = fs, .d = d};
+  c.cache = cache ? cache : render_cache_new();
   c.used = xcalloc((size_t)FONTSET_MAX, sizeof *c.used);
   c.pages = xcalloc(pg->npages + 1, sizeof *c.pages);
   c.page_mcids = xcalloc(pg->npages + 1, sizeof *c.page_mcids);
@@ -1260,6 +1601,12 @@ unsigned char *render_pdf(const struct pg_doc *pg, struct fontset *fs,
   free(c.pages);
   free(c.used);
   free(c.images);
+  for (int i = 0; i < FONTSET_MAX; i++) {
+    bool shared = false;
+    for (int j = 0; j < i; j++) shared = shared || c.gid[j] == c.gid[i];
+    if (!shared) free(c.gid[i]);
+  }
+  if (c.cache != cache) render_cache_free(c.cache);
   strbuf_free(&c.buf);
   if (!out) *len_out = 0;
   return out;

@@ -2,8 +2,8 @@
  * render: the page model to PDF bytes.  The only includer of hpdf.h.
  *
  * Input:  struct pg_doc (page.h) and the fontset its items refer to.
- * Output: a complete PDF in memory (malloc'd; caller frees), passed through
- *         pdffix (pdffix.h) before it is written anywhere.
+ * Output: a finished PDF in memory (malloc'd; caller frees): object streams,
+ *         an xref stream, a deterministic /ID (render_write.h).
  *
  * Fonts: per document, each face is subset to the code points the document
  * uses (font_subset, hb-subset) and embedded as a UTF-8 Type0 font; text is
@@ -26,7 +26,18 @@
 #include "font.h"
 #include "page.h"
 
+/* Work kept between documents by one process (a batch worker): each image
+ * file's embeddable form (decoded, rows PNG-filtered and deflated once),
+ * checked against the file's device, inode, size and modification time on
+ * every use.  Not thread safe: one per worker.  render_cache_free(NULL) is
+ * a no-op. */
+struct render_cache;
+struct render_cache *render_cache_new(void);
+void render_cache_free(struct render_cache *rc);
+
+/* cache may be NULL (nothing kept after the call). */
 unsigned char *render_pdf(const struct pg_doc *pg, struct fontset *fs,
-                          struct diag *d, size_t *len_out);
+                          struct render_cache *cache, struct diag *d,
+                          size_t *len_out);
 
 #endif

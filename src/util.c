@@ -134,7 +134,7 @@ void arena_free(struct arena *a) {
 
 /* ---- strbuf ------------------------------------------------------------ */
 
-static void strbuf_reserve(struct strbuf *b, size_t extra) {
+void strbuf_reserve(struct strbuf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) return;
   size_t cap = b->cap ? b->cap : 64;
   while (cap < b->len + extra + 1) cap *= 2;

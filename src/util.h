@@ -64,6 +64,8 @@ struct strbuf {
   size_t len;
   size_t cap;
 };
+/* Room for at least extra more bytes (and a NUL) without reallocating. */
+void strbuf_reserve(struct strbuf *b, size_t extra);
 void strbuf_append(struct strbuf *b, const void *p, size_t n);
 void strbuf_puts(struct strbuf *b, const char *s);
 void strbuf_putc(struct strbuf *b, char c);
