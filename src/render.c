@@ -241,25 +241,25 @@ static bool fail_msg(struct rctx *c, const char *msg, const char *arg) {
 
 /* ---- number printing (integers only: exact and locale-free) -------------- */
 
-/* Print v / 10^digits with trailing zeros (and a bare '.') removed. */
+/* Print v / 10^digits with trailing zeros (and a bare '.') removed.  By
+ * hand rather than printf: this prints every coordinate of every page. */
 static void put_fixed(struct strbuf *b, int64_t v, int digits) {
-  int64_t scale = 1;
-  for (int i = 0; i < digits; i++) scale *= 10;
-  if (v < 0) {
-    strbuf_putc(b, '-');
-    v = -v;
+  char tmp[48], *end = tmp + sizeof tmp, *p = end;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  bool any = false; /* a fraction digit printed */
+  for (int i = 0; i < digits; i++, u /= 10) {
+    unsigned dig = (unsigned)(u % 10);
+    if (!any && dig == 0) continue; /* trailing zero */
+    any = true;
+    *--p = (char)('0' + dig);
   }
-  strbuf_printf(b, "%lld", (long long)(v / scale));
-  int64_t frac = v % scale;
-  if (frac == 0) return;
-  char tmp[24];
-  int n = digits;
-  while (frac % 10 == 0) {
-    frac /= 10;
-    n--;
-  }
-  snprintf(tmp, sizeof tmp, ".%0*lld", n, (long long)frac);
-  strbuf_puts(b, tmp);
+  if (any) *--p = '.';
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  strbuf_append(b, p, (size_t)(end - p));
 }
 
 static void put_pt(struct strbuf *b, hu_t h) { put_fixed(b, h, 5); }
