@@ -13,8 +13,8 @@
  *   - each stream is deflated once, here, when its dict asks for FlateDecode
  *     (dict->filter); a stream whose dict already carries its own /Filter
  *     (a pre-compressed image, a JPEG) is copied as it is;
- *   - the /ID is the first 16 bytes of the SHA-256 of everything written
- *     before the xref stream, so the same document gives the same bytes.
+ *   - the /ID is a 128-bit hash (two FNV-1a) of everything written before
+ *     the xref stream, so the same document gives the same bytes.
  *
  * Ownership: the result is malloc'd (caller frees).  The document is
  * modified (hooks run, objects renumbered) and must only be freed after.

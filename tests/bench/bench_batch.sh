@@ -4,6 +4,8 @@
 #   - N synthetic patients (default 1000, made by a python3 generator into a
 #     temporary folder: fictional names, every handout, a4 or letter, one in
 #     ten large print) with `batch --patients` at -j 1 and -j 2;
+#   - the same patients with a two-page leaflet (tests/good-min.yaml, in
+#     a4), the case issue 4's target (500 leaflets/s per core) is about;
 #   - every handout x every layout (`batch` without --patients) at -j 1 and
 #     -j 2;
 #   - a baseline in the same invocation, first and last: the first 20 rows
@@ -54,6 +56,23 @@ for i in range(n):
 EOF
 head -21 "$root/tests/patients/awkward-200.csv" >"$tmp/baseline.csv"
 
+# ---- the two-page leaflet: tests/good-min.yaml (every block kind, the demo
+# clinic's logo and contacts, a QR code) for the same patients, in a4, from
+# a HANDOUT_HOME of its own (the shipped handouts are all four pages) -------
+mkdir -p "$tmp/home/handouts"
+for d in fonts layouts; do ln -s "$root/$d" "$tmp/home/$d"; done
+for d in common sites; do ln -s "$root/handouts/$d" "$tmp/home/handouts/$d"; done
+cp "$root/tests/good-min.yaml" "$tmp/home/handouts/two-page.yaml"
+"$py" - "$tmp/patients.csv" >"$tmp/two-page.csv" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+w = csv.writer(sys.stdout, lineterminator="\n")
+w.writerow(rows[0])
+for r in rows[1:]:
+    r[3], r[4], r[7] = "two-page", "a4", "no"
+    w.writerow(r)
+EOF
+
 # ---- one measured run: "wall_s cpu_s leaflets bytes_mean pages_mean" --------
 measure() { # OUTDIR ARGS...
   out=$1
@@ -96,6 +115,9 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench "baseline (20, -j 1)" --patients "$tmp/baseline.csv" -j 1
 bench "patients -j 1" --patients "$tmp/patients.csv" -j 1
 bench "patients -j 2" --patients "$tmp/patients.csv" -j 2
+(export HANDOUT_HOME="$tmp/home"
+ bench "two-page leaflet -j 1" --patients "$tmp/two-page.csv" -j 1
+ bench "two-page leaflet -j 2" --patients "$tmp/two-page.csv" -j 2)
 bench "handouts x layouts -j 1" -j 1
 bench "handouts x layouts -j 2" -j 2
 bench "baseline again" --patients "$tmp/baseline.csv" -j 1
