@@ -4,8 +4,8 @@
  *   handout render HANDOUT.yaml [-l LAYOUT] [-s SITE] [-o FILE.pdf] [--dump=tree|lines|pages]
  *   handout render HANDOUT.yaml --patients FILE.csv --patient REF [-s SITE] [-o FILE.pdf]
  *   handout batch [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] [-s SITE] [-o OUTDIR] [-j JOBS]
- *                 [--shard K/N]
- *   handout batch --patients FILE.csv [-s SITE] [-o OUTDIR] [-j JOBS] [--shard K/N]
+ *                 [--shard K/N] [--fresh]
+ *   handout batch --patients FILE.csv [-s SITE] [-o OUTDIR] [-j JOBS] [--shard K/N] [--fresh]
  *   handout lint [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] [-s SITE] [--format text|json]
  *   handout mail --patients FILE.csv --from ADDR (--smtp URL | --spool DIR) ...
  *                (src/mail_cli.c)
@@ -50,9 +50,9 @@ static const char usage_text[] =
     "       handout render HANDOUT.yaml --patients FILE.csv --patient REF "
     "[-s SITE] [-o FILE.pdf] [--show-patient-data]\n"
     "       handout batch [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] "
-    "[-s SITE] [-o OUTDIR] [-j JOBS] [--shard K/N] [--impose]\n"
+    "[-s SITE] [-o OUTDIR] [-j JOBS] [--shard K/N] [--impose] [--fresh]\n"
     "       handout batch --patients FILE.csv [-s SITE] [-o OUTDIR] [-j JOBS] "
-    "[--shard K/N] [--show-patient-data]\n"
+    "[--shard K/N] [--show-patient-data] [--fresh]\n"
     "       handout lint [HANDOUT.yaml|DIR ...] [-l LAYOUT[,LAYOUT...]] "
     "[-s SITE] [--format text|json]\n"
     "       handout mail --patients FILE.csv --from ADDR (--smtp URL | --spool DIR) "
@@ -71,7 +71,8 @@ static const char help_text[] =
     "           OUTDIR/LAYOUT/HANDOUT.pdf (default OUTDIR: out); with --patients,\n"
     "           one leaflet per valid row (its handout and layout) into\n"
     "           OUTDIR/REF.pdf, mode 0600 (default OUTDIR: out/patients); and\n"
-    "           OUTDIR/manifest.jsonl (path, pages, bytes, sha256, status)\n"
+    "           OUTDIR/manifest.jsonl (path, pages, bytes, sha256, status);\n"
+    "           a re-run keeps the leaflets an interrupted run finished\n"
     "  lint     check the handouts given (default: every handouts/*.yaml) and\n"
     "           the layouts (default: every layouts/*.yaml): readability,\n"
     "           length of lists and sentences, required parts, review date,\n"
@@ -100,6 +101,8 @@ static const char help_text[] =
     "                      show patients' values (and the handouts they have) in\n"
     "                      messages and the manifest: for your own screen only\n"
     "      --dump=KIND     render: print the tree, lines or pages instead of a PDF\n"
+    "      --fresh         batch: make every leaflet again, keeping none that an\n"
+    "                      earlier run into OUTDIR finished\n"
     "      --impose        printer's sheets for layouts with a sheet: a5-booklet\n"
     "                      as saddle-stitch spreads on A4, wallet-card as ten\n"
     "                      cards on A4 with crop marks; other layouts as usual\n"
@@ -124,6 +127,7 @@ struct cli {
   const char *patient;   /* --patient REF (render) */
   bool show_patient_data; /* --show-patient-data */
   int shard_k, shard_n;  /* --shard K/N; 0 0: the whole run */
+  bool fresh;            /* --fresh (batch) */
   enum job_dump dump;
   char **inputs;
   int ninputs;
@@ -154,7 +158,8 @@ static int parse_options(struct cli *cli, int argc, char **argv) {
   static const struct option opts[] = {
       {"dump", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
       {"jobs", required_argument, NULL, 'j'}, {"layout", required_argument, NULL, 'l'},
-      {"format", required_argument, NULL, 'F'}, {"impose", no_argument, NULL, 'I'},
+      {"format", required_argument, NULL, 'F'}, {"fresh", no_argument, NULL, 'N'},
+      {"impose", no_argument, NULL, 'I'},
       {"output", required_argument, NULL, 'o'}, {"patient", required_argument, NULL, 'R'},
       {"patients", required_argument, NULL, 'P'}, {"shard", required_argument, NULL, 'S'},
       {"show-patient-data", no_argument, NULL, 'X'}, {"site", required_argument, NULL, 's'},
@@ -184,6 +189,7 @@ static int parse_options(struct cli *cli, int argc, char **argv) {
       break;
     case 'l': cli->layouts = optarg; break;
     case 'I': cli->impose = true; break;
+    case 'N': cli->fresh = true; break;
     case 'o': cli->output = optarg; break;
     case 'P': cli->patients = optarg; break;
     case 'R': cli->patient = optarg; break;
@@ -299,6 +305,7 @@ static int cmd_render(struct cli *cli) {
   if (cli->ninputs != 1)
     return usage_error("render takes one handout file%s", "");
   if (cli->shard_n) return usage_error("--shard works with batch, not render%s", "");
+  if (cli->fresh) return usage_error("--fresh works with batch, not render%s", "");
   if (cli->patient && !cli->patients)
     return usage_error("--patient needs --patients FILE.csv%s", "");
   struct diag d;
@@ -486,9 +493,10 @@ static void batch_summary(const struct cli *cli, const struct batch_result *r,
   if (r->interrupted) {
     fprintf(stderr,
             "handout: %sinterrupted by %s: %zu of %zu %s written to %s/; no "
-            "manifest written (a manifest means a complete run)\n",
+            "manifest written (a manifest means a complete run); the same "
+            "command again makes the other %zu\n",
             shard, r->signal == SIGINT ? "SIGINT" : "SIGTERM", r->ok, r->total,
-            what, outdir);
+            what, outdir, r->total - r->ok);
     return;
   }
   struct strbuf b = {0};
@@ -497,12 +505,14 @@ static void batch_summary(const struct cli *cli, const struct batch_result *r,
   else
     strbuf_printf(&b, "%zu handouts x %zu layouts", nhandouts, nlayouts);
   if (cli->shard_n) strbuf_printf(&b, "; %zu in all shards", all);
-  size_t failed = r->total - r->ok;
+  size_t failed = r->invalid + r->io, not_made = r->total - r->ok - failed;
   if (failed) strbuf_printf(&b, "; %zu failed", failed);
+  if (not_made) strbuf_printf(&b, "; %zu not made: the batch stopped", not_made);
+  if (r->kept) strbuf_printf(&b, "; %zu kept from an earlier run", r->kept);
   if (r->hidden)
     strbuf_printf(&b, "; %zu message%s not shown: --show-patient-data", r->hidden,
                   r->hidden == 1 ? "" : "s");
-  double rate = r->seconds > 0 ? (double)r->ok / r->seconds : 0;
+  double rate = r->seconds > 0 ? (double)(r->ok - r->kept) / r->seconds : 0;
   fprintf(stderr, "handout: %s%zu of %zu %s written to %s/ (%s) in %.2f s, %.1f leaflets/s\n",
           shard, r->ok, r->total, what, outdir, b.data, r->seconds, rate);
   strbuf_free(&b);
@@ -582,6 +592,7 @@ static int cmd_batch(struct cli *cli) {
       .progress = isatty(STDERR_FILENO) == 1,
       .shard_k = cli->shard_k,
       .shard_n = cli->shard_n,
+      .fresh = cli->fresh,
   };
   struct job_paths paths = {cli->fonts, cli->layouts_dir, cli->hyphenation,
                             cli->sites_dir};
@@ -602,7 +613,7 @@ done:
 
 static int cmd_lint(struct cli *cli) {
   if (cli->dump || cli->output || cli->jobs || cli->impose || cli->patients ||
-      cli->patient || cli->shard_n || cli->show_patient_data)
+      cli->patient || cli->shard_n || cli->show_patient_data || cli->fresh)
     return usage_error("lint takes handouts, -l, -s and --format only%s", "");
   char today[16];
   if (!lint_today(today, sizeof today))

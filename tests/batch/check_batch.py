@@ -6,7 +6,8 @@
         the manifest (default manifest.jsonl); every file mode 0600; the
         manifest has one line per row, in file order, with ref, layout
         (large-print when the row asks), path REF.pdf, pages, bytes and a
-        sha256 equal to the file's, status ok, and no handout; each PDF's
+        sha256 equal to the file's, an input key, status ok, and no
+        handout; each PDF's
         text (pdftotext) holds its own patient's full name and treatment
         and no other patient's full name.
     check_batch.py same DIR1 DIR2
@@ -18,6 +19,10 @@
         no first or last name of CSV appears in any FILE (stderr captures).
     check_batch.py manifest-count OUTDIR N [MANIFEST]
         the manifest has N lines whose files exist with their sha256.
+    check_batch.py journal OUTDIR
+        after an interruption: OUTDIR/manifest.jsonl.partial has one ok
+        line for each PDF in OUTDIR and no other, each with the file's
+        sha256, and no line cut short.
 
 Exit status 0 when every check holds; each failure is printed.
 """
@@ -90,12 +95,15 @@ def check_patients(csv_path, outdir, manifest="manifest.jsonl"):
         ref = row["ref"]
         layout = "large-print" if row.get("large_print", "").strip().lower() == "yes" \
             else row["layout"]
-        expect_keys = ["ref", "layout", "path", "pages", "bytes", "sha256", "status"]
+        expect_keys = ["ref", "layout", "path", "pages", "bytes", "sha256", "input",
+                       "status"]
         if list(line) != expect_keys:
             fail(f"manifest line for {ref}: keys {list(line)} (expected {expect_keys})")
         if line.get("ref") != ref or line.get("path") != f"{ref}.pdf":
             fail(f"manifest line {line} is not for {ref} at {ref}.pdf (file order)")
             continue
+        if not re.fullmatch(r"[0-9a-f]{64}", str(line.get("input"))):
+            fail(f"manifest line for {ref}: input {line.get('input')} is not a sha256")
         if line.get("layout") != layout or line.get("status") != "ok":
             fail(f"manifest line for {ref}: layout {line.get('layout')} status "
                  f"{line.get('status')} (expected {layout}, ok)")
@@ -188,6 +196,22 @@ def check_manifest_count(outdir, n, manifest="manifest.jsonl"):
             fail(f"{path}: missing or not the manifest's sha256")
 
 
+def check_journal(outdir):
+    path = os.path.join(outdir, "manifest.jsonl.partial")
+    data = open(path, encoding="utf-8").read()
+    if data and not data.endswith("\n"):
+        fail(f"{path}: the last line is cut short")
+    lines = [json.loads(line) for line in data.splitlines()]
+    ok = {l["path"]: l["sha256"] for l in lines if l["status"] == "ok"}
+    pdfs = {f for f in os.listdir(outdir) if f.endswith(".pdf")}
+    if set(ok) != pdfs:
+        fail(f"{path}: lists {sorted(set(ok) ^ pdfs)[:5]} wrongly")
+    for name, sha in ok.items():
+        if name in pdfs and sha256(os.path.join(outdir, name)) != sha:
+            fail(f"{path}: the sha256 of {name} is not the file's")
+    print(f"journal: {len(ok)} ok lines, one per PDF present")
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "patients":
@@ -198,6 +222,8 @@ def main(argv):
         check_shards(args[0], args[1:])
     elif cmd == "no-names":
         check_no_names(args[0], args[1:])
+    elif cmd == "journal":
+        check_journal(args[0])
     elif cmd == "manifest-count":
         check_manifest_count(args[0], int(args[1]), *args[2:])
     else:

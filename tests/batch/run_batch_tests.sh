@@ -13,7 +13,10 @@
 #     --show-patient-data; with it, the values are shown;
 #   - render --patients --patient, the generic batch's manifest, --shard
 #     usage errors, SIGTERM (exit 3, no manifest, no temporary file, every
-#     file present complete), the progress line on a terminal only.
+#     file present complete and in the journal; the same command again
+#     keeps them and ends as a clean run), a re-run of a finished batch
+#     (all kept), --fresh, a changed row (only its leaflet made again),
+#     the progress line on a terminal only.
 set -u
 bin=$1
 py=${PYTHON:-python3}
@@ -131,11 +134,12 @@ $check no-names "$tmp/bad.csv" "$tmp/b.err" "$tmp/r.err" "$tmp/r2.err" || bad "a
 
 # ---- the generic batch's manifest ---------------------------------------------
 "$bin" batch handouts/melanoma.yaml -l a4,wallet-card -j 2 -o "$tmp/g" 2>"$tmp/g.err" || bad "generic batch"
-head -1 "$tmp/g/manifest.jsonl" | grep -q '^{"handout":"melanoma","layout":"a4","path":"a4/melanoma.pdf","pages":[0-9]*,"bytes":[0-9]*,"sha256":"[0-9a-f]\{64\}","status":"ok"}$' &&
+head -1 "$tmp/g/manifest.jsonl" | grep -q '^{"handout":"melanoma","layout":"a4","path":"a4/melanoma.pdf","pages":[0-9]*,"bytes":[0-9]*,"sha256":"[0-9a-f]\{64\}","input":"[0-9a-f]\{64\}","status":"ok"}$' &&
   [ "$(stat -c %a "$tmp/g/manifest.jsonl")" = 644 ] && $check manifest-count "$tmp/g" 2 &&
   ok "generic batch: manifest (handout, layout, path; mode 644)" || bad "generic batch manifest"
 
-# ---- SIGTERM: exit 3, no manifest, only complete files -------------------------
+# ---- SIGTERM: exit 3, no manifest, only complete files, a journal of them;
+# ---- the same command again makes the rest ------------------------------------
 "$bin" batch --patients $csv -j 2 -o "$tmp/int" 2>"$tmp/int.err" &
 pid=$!
 sleep 2
@@ -155,10 +159,34 @@ else
     cmp -s "$f" "$tmp/j2/$(basename "$f")" || bad "SIGTERM: $(basename "$f") incomplete"
     n=$((n + 1))
   done
-  grep -q "^handout: interrupted by SIGTERM: $n of 200 leaflets written to .*; no manifest written" \
+  grep -q "^handout: interrupted by SIGTERM: $n of 200 leaflets written to .*; no manifest written (a manifest means a complete run); the same command again makes the other $((200 - n))\$" \
     "$tmp/int.err" || { bad "SIGTERM: summary"; cat "$tmp/int.err"; }
-  [ $n -lt 200 ] && ok "SIGTERM: exit 3, $n complete files, no manifest, no temporary file"
+  $check journal "$tmp/int" || bad "SIGTERM: the journal does not list exactly the files"
+  [ $n -lt 200 ] && ok "SIGTERM: exit 3, $n complete files in the journal, no manifest, no temporary file"
+  "$bin" batch --patients $csv -j 2 -o "$tmp/int" 2>"$tmp/int2.err"
+  rc=$?
+  [ $rc -eq 0 ] && { [ $n -eq 0 ] || grep -q "; $n kept from an earlier run) in " "$tmp/int2.err"; } &&
+    [ ! -e "$tmp/int/manifest.jsonl.partial" ] && $check same "$tmp/int" "$tmp/j2" &&
+    ok "SIGTERM: the same command again keeps the $n and makes the rest, as a clean run" ||
+    { bad "SIGTERM: the re-run (exit $rc)"; cat "$tmp/int2.err"; }
 fi
+# a finished run again: nothing made, the same manifest; --fresh makes all again
+"$bin" batch --patients $csv -j 2 -o "$tmp/j2" 2>"$tmp/again.err" &&
+  grep -q '(0 rows skipped; 200 kept from an earlier run)' "$tmp/again.err" &&
+  $check patients $csv "$tmp/j2" >/dev/null && ok "re-run of a finished batch: 200 kept" ||
+  { bad "re-run of a finished batch"; cat "$tmp/again.err"; }
+"$bin" batch --patients $csv -j 2 --fresh -o "$tmp/j2" 2>"$tmp/fresh.err" &&
+  grep -q '^handout: 200 of 200 leaflets written to .* (0 rows skipped) in ' "$tmp/fresh.err" &&
+  $check same "$tmp/j1" "$tmp/j2" && ok "--fresh: every leaflet made again" ||
+  { bad "--fresh"; cat "$tmp/fresh.err"; }
+# an input changed: only the leaflets made from it are made again
+sed 's/^\(P0002,[^,]*\),/\1x,/' $csv >"$tmp/changed.csv"
+cp -R "$tmp/j2" "$tmp/ch"
+"$bin" batch --patients "$tmp/changed.csv" -j 2 -o "$tmp/ch" 2>"$tmp/ch.err" &&
+  grep -q '(0 rows skipped; 199 kept from an earlier run)' "$tmp/ch.err" &&
+  ! cmp -s "$tmp/ch/P0002.pdf" "$tmp/j2/P0002.pdf" &&
+  $check manifest-count "$tmp/ch" 200 && ok "a changed row: only its leaflet made again" ||
+  { bad "a changed row"; cat "$tmp/ch.err"; }
 
 # ---- the progress line on a terminal -------------------------------------------
 if command -v script >/dev/null 2>&1; then
