@@ -154,9 +154,20 @@ struct render_cache {
   size_t nimages, capimages;
   struct embed_subset *subsets;
   size_t nsubsets, capsubsets;
+  struct qr_matrix *qrs;
+  size_t nqrs, capqrs;
 };
 #define RENDER_CACHE_IMAGES 64 /* then the cache is emptied and refilled */
 #define RENDER_CACHE_SUBSETS 32 /* likewise */
+#define RENDER_CACHE_QRS 64     /* likewise */
+
+/* A QR code's modules: encoding one is a twentieth of a leaflet, and a
+ * batch draws the same few addresses again and again. */
+struct qr_matrix {
+  char *text;
+  int width;            /* modules per side */
+  unsigned char *dark;  /* width * width, 1 = dark */
+};
 
 struct rctx {
   const struct pg_doc *pg;
@@ -997,8 +1008,15 @@ static void embed_image_free(struct embed_image *e) {
   strbuf_free(&e->alpha);
 }
 
+static void qr_matrix_free(struct qr_matrix *q) {
+  free(q->text);
+  free(q->dark);
+}
+
 void render_cache_free(struct render_cache *rc) {
   if (!rc) return;
+  for (size_t i = 0; i < rc->nqrs; i++) qr_matrix_free(&rc->qrs[i]);
+  free(rc->qrs);
   for (size_t i = 0; i < rc->nimages; i++) embed_image_free(&rc->images[i]);
   free(rc->images);
   for (size_t i = 0; i < rc->nsubsets; i++) embed_subset_free(&rc->subsets[i]);
@@ -1183,12 +1201,34 @@ static bool draw_image(struct rctx *c, const struct pg_op *op) {
  * rectangle per horizontal run of dark modules.  The square x, y, w, w
  * includes a quiet zone of QR_QUIET_MODULES on each side; module edges are
  * placed at x + w*k/modules (rounded in hu) so rounding never accumulates. */
+static const struct qr_matrix *qr_get(struct rctx *c, const char *text) {
+  struct render_cache *rc = c->cache;
+  for (size_t i = 0; i < rc->nqrs; i++)
+    if (strcmp(rc->qrs[i].text, text) == 0) return &rc->qrs[i];
+  QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  if (!qr) {
+    fail_msg(c, "cannot encode QR code (text too long?): ", text);
+    return NULL;
+  }
+  if (rc->nqrs == RENDER_CACHE_QRS) {
+    for (size_t i = 0; i < rc->nqrs; i++) qr_matrix_free(&rc->qrs[i]);
+    rc->nqrs = 0;
+  }
+  struct qr_matrix *q = VEC_PUSH(rc->qrs, rc->nqrs, rc->capqrs);
+  q->text = xstrdup(text);
+  q->width = qr->width;
+  q->dark = xmalloc((size_t)qr->width * (size_t)qr->width);
+  for (size_t i = 0; i < (size_t)qr->width * (size_t)qr->width; i++)
+    q->dark[i] = qr->data[i] & 1;
+  QRcode_free(qr);
+  return q;
+}
+
 static bool draw_qr(struct rctx *c, const struct pg_op *op) {
   if (!op->url || !*op->url)
     return fail_msg(c, "internal error: QR op without text", NULL);
-  QRcode *qr = QRcode_encodeString(op->url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-  if (!qr) return fail_msg(c, "cannot encode QR code (text too long?): ",
-                           op->url);
+  const struct qr_matrix *qr = qr_get(c, op->url);
+  if (!qr) return false;
   int n = qr->width, modules = n + 2 * QR_QUIET_MODULES;
   hu_t w = op->w;
 #define EDGE(k) ((hu_t)div_round((int64_t)w * (k), modules))
@@ -1197,12 +1237,12 @@ static bool draw_qr(struct rctx *c, const struct pg_op *op) {
     hu_t y1 = op->y + w - EDGE(QR_QUIET_MODULES + row);
     hu_t y0 = op->y + w - EDGE(QR_QUIET_MODULES + row + 1);
     for (int col = 0; col < n;) {
-      if (!(qr->data[row * n + col] & 1)) {
+      if (!qr->dark[row * n + col]) {
         col++;
         continue;
       }
       int start = col;
-      while (col < n && (qr->data[row * n + col] & 1)) col++;
+      while (col < n && qr->dark[row * n + col]) col++;
       hu_t x0 = op->x + EDGE(QR_QUIET_MODULES + start);
       hu_t x1 = op->x + EDGE(QR_QUIET_MODULES + col);
       put_rect(&c->buf, x0, y0, x1 - x0, y1 - y0);
@@ -1210,7 +1250,6 @@ static bool draw_qr(struct rctx *c, const struct pg_op *op) {
   }
 #undef EDGE
   strbuf_puts(&c->buf, "f\nQ\n");
-  QRcode_free(qr);
   return true;
 }
 

@@ -26,11 +26,16 @@
 #include "font.h"
 #include "page.h"
 
-/* Work kept between documents by one process (a batch worker): each image
- * file's embeddable form (decoded, rows PNG-filtered and deflated once),
- * checked against the file's device, inode, size and modification time on
- * every use.  Not thread safe: one per worker.  render_cache_free(NULL) is
- * a no-op. */
+/* Work kept between documents by one process (a batch worker), each a pure
+ * function of its key, so output never depends on what was rendered before:
+ *   - each image file's embeddable form (decoded, a palette if it has few
+ *     colours, rows PNG-filtered and deflated once), checked against the
+ *     file's device, inode, size and modification time on every use;
+ *   - each font subset (per font file and set of code points drawn), with
+ *     its glyph IDs and ToUnicode CMap, deflated;
+ *   - each QR code's modules (per text).
+ * Each kind holds at most a few dozen entries and is emptied when full.
+ * Not thread safe: one per worker.  render_cache_free(NULL) is a no-op. */
 struct render_cache;
 struct render_cache *render_cache_new(void);
 void render_cache_free(struct render_cache *rc);
