@@ -39,9 +39,10 @@
  * files.
  *
  * Journal: MANIFEST.partial (manifest.jsonl.partial) holds the lines of the
- * items done so far, in the order they finished: the parent appends and
- * fsyncs each line after the worker has renamed the file into place and
- * fsynced its folder.  After any interruption (SIGTERM, SIGKILL, a power
+ * items done so far, in the order they finished: the worker fsyncs the
+ * file and renames it into place, then the parent fsyncs its folder and
+ * appends and fsyncs the line (lines that arrive together share one group
+ * of fsyncs).  After any interruption (SIGTERM, SIGKILL, a power
  * cut, a full disk) every journal line names a complete file with that
  * sha256; the files renamed just before a SIGKILL may have no line yet
  * (they are complete; the next run makes them again).  A complete run writes the
