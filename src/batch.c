@@ -198,7 +198,9 @@ static bool digest_file(const char *path, unsigned char out[SHA256_LEN]) {
     sha256_update(&c, buf, (size_t)k);
   }
   close(fd);
-  if (ok) sha256_final(&c, out);
+  unsigned char digest[SHA256_LEN];
+  sha256_final(&c, digest); /* always: it frees the context */
+  if (ok) memcpy(out, digest, SHA256_LEN);
   return ok;
 }
 

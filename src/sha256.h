@@ -3,7 +3,8 @@
  * journal's key, deterministic Message-IDs) and manifests.
  *
  * Input: bytes, in one call or in pieces.  Output: the 32-byte digest, or
- * its 64 lower-case hex digits.  No allocation, no errors.
+ * its 64 lower-case hex digits.  Computed by libcrypto (OpenSSL); out of
+ * memory aborts, as xmalloc does; no other errors.
  *
  * May be included by any module.
  */
@@ -16,11 +17,10 @@
 #define SHA256_LEN 32
 #define SHA256_HEX_LEN 64 /* without the NUL */
 
+/* A digest in pieces: sha256_init, any number of sha256_update, then
+ * sha256_final, which must always be called (it frees the context). */
 struct sha256_ctx {
-  uint32_t h[8];
-  uint64_t bytes;          /* total fed so far */
-  unsigned char buf[64];   /* partial block */
-  size_t nbuf;
+  void *md; /* libcrypto's EVP_MD_CTX */
 };
 
 void sha256_init(struct sha256_ctx *c);
