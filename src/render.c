@@ -1197,10 +1197,6 @@ static bool draw_image(struct rctx *c, const struct pg_op *op) {
   return true;
 }
 
-/* A QR code (ECC level M, 8-bit, case-sensitive) as one filled path: one
- * rectangle per horizontal run of dark modules.  The square x, y, w, w
- * includes a quiet zone of QR_QUIET_MODULES on each side; module edges are
- * placed at x + w*k/modules (rounded in hu) so rounding never accumulates. */
 static const struct qr_matrix *qr_get(struct rctx *c, const char *text) {
   struct render_cache *rc = c->cache;
   for (size_t i = 0; i < rc->nqrs; i++)
@@ -1224,18 +1220,29 @@ static const struct qr_matrix *qr_get(struct rctx *c, const char *text) {
   return q;
 }
 
+/* A QR code (ECC level M, 8-bit, case-sensitive) as one filled path: one
+ * rectangle per horizontal run of dark modules, in module units under a
+ * scaling cm (small integers: exact, and a quarter of the bytes of points).
+ * The square x, y, w, w includes a quiet zone of QR_QUIET_MODULES on each
+ * side. */
 static bool draw_qr(struct rctx *c, const struct pg_op *op) {
   if (!op->url || !*op->url)
     return fail_msg(c, "internal error: QR op without text", NULL);
   const struct qr_matrix *qr = qr_get(c, op->url);
   if (!qr) return false;
   int n = qr->width, modules = n + 2 * QR_QUIET_MODULES;
-  hu_t w = op->w;
-#define EDGE(k) ((hu_t)div_round((int64_t)w * (k), modules))
+  hu_t module = (hu_t)div_round(op->w, modules);
   strbuf_puts(&c->buf, "q\n0 0 0 rg\n");
+  put_pt(&c->buf, module);
+  strbuf_puts(&c->buf, " 0 0 ");
+  put_pt(&c->buf, module);
+  strbuf_putc(&c->buf, ' ');
+  put_pt(&c->buf, op->x);
+  strbuf_putc(&c->buf, ' ');
+  put_pt(&c->buf, op->y);
+  strbuf_puts(&c->buf, " cm\n");
   for (int row = 0; row < n; row++) {
-    hu_t y1 = op->y + w - EDGE(QR_QUIET_MODULES + row);
-    hu_t y0 = op->y + w - EDGE(QR_QUIET_MODULES + row + 1);
+    int y = modules - QR_QUIET_MODULES - row - 1; /* rows run down */
     for (int col = 0; col < n;) {
       if (!qr->dark[row * n + col]) {
         col++;
@@ -1243,12 +1250,10 @@ static bool draw_qr(struct rctx *c, const struct pg_op *op) {
       }
       int start = col;
       while (col < n && qr->dark[row * n + col]) col++;
-      hu_t x0 = op->x + EDGE(QR_QUIET_MODULES + start);
-      hu_t x1 = op->x + EDGE(QR_QUIET_MODULES + col);
-      put_rect(&c->buf, x0, y0, x1 - x0, y1 - y0);
+      strbuf_printf(&c->buf, "%d %d %d 1 re\n", QR_QUIET_MODULES + start, y,
+                    col - start);
     }
   }
-#undef EDGE
   strbuf_puts(&c->buf, "f\nQ\n");
   return true;
 }
