@@ -260,7 +260,9 @@ void mime_date(time_t t, char buf[32]) {
   static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr",
                                          "May", "Jun", "Jul", "Aug",
                                          "Sep", "Oct", "Nov", "Dec"};
-  struct tm tm;
+  if (t < MIME_DATE_MIN) t = MIME_DATE_MIN;
+  if (t > MIME_DATE_MAX) t = MIME_DATE_MAX;
+  struct tm tm = {0};
   gmtime_r(&t, &tm);
   char tmp[96]; /* 31 characters for years 1000-9999 */
   snprintf(tmp, sizeof tmp, "%s, %02d %s %04d %02d:%02d:%02d +0000",
@@ -739,6 +741,11 @@ static bool check_inputs(const struct mime_letter *m, struct diag *d) {
   }
   if (!m->pdf || m->pdf_len == 0) {
     diag_fail(d, "email: the leaflet to attach is empty");
+    ok = false;
+  }
+  if (m->date < MIME_DATE_MIN || m->date > MIME_DATE_MAX) {
+    diag_fail(d, "email: the date is not within the years 1900 to 9999 "
+                 "(expected the time of sending)");
     ok = false;
   }
   if (m->protect < 0 || m->protect >= PROTECT__MAX) {

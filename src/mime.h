@@ -75,6 +75,10 @@
 #define MIME_NAME_MAX 256      /* octets, any display name or clinic name */
 #define MIME_LINE_MAX 78       /* header lines are folded to this */
 #define MIME_ATTACHMENT_DEFAULT "leaflet.pdf"
+/* The dates a Date: header can hold: RFC 5322 years from 1900, written
+ * with 4 digits.  mime_build() refuses a date outside. */
+#define MIME_DATE_MIN ((time_t)-2208988800LL) /* 1900-01-01 00:00:00 UTC */
+#define MIME_DATE_MAX ((time_t)253402300799LL) /* 9999-12-31 23:59:59 UTC */
 
 struct mime_letter {
   /* Headers and envelope. */
@@ -82,7 +86,8 @@ struct mime_letter {
   const char *from_name;      /* display name; NULL: clinic_name */
   const char *to_addr;        /* the patient's address */
   const char *to_name;        /* display name or NULL (none) */
-  time_t date;                /* Date: header, written in UTC */
+  time_t date;                /* Date: header, written in UTC; within
+                                 MIME_DATE_MIN..MIME_DATE_MAX */
   const char *ref;            /* opaque patient reference: Message-ID input
                                  only, never written into the message */
   const char *leaflet_sha256; /* 64 hex digits of the unprotected rendered
@@ -120,7 +125,8 @@ void mime_message_id(const char *ref, const char *leaflet_sha256,
                      const char *from_addr, char *buf, size_t size);
 
 /* RFC 5322 date-time of t in UTC: "Tue, 03 Mar 2026 18:04:05 +0000", into
- * buf[32].  Locale-independent. */
+ * buf[32].  Locale-independent.  A t outside MIME_DATE_MIN..MIME_DATE_MAX
+ * is written as the nearest end. */
 void mime_date(time_t t, char buf[32]);
 
 /* The subject for clinic_name (UTF-8, unencoded), malloc'd. */

@@ -2,8 +2,10 @@
 # run_smoke.sh BUILD_DIR [SECONDS] [TARGET...]
 #
 # Runs each libFuzzer target of a -DHANDOUT_FUZZ=ON build for SECONDS
-# (default 30) on a fresh copy of its seed corpus in a temporary folder, with
-# the dictionary tests/fuzz/handout.dict, inputs up to 64 KB, a 10 s timeout
+# (default 30) on a fresh copy of its seed corpus in a temporary folder (or
+# in CORPUS_DIR/corpus-TARGET, kept and grown from run to run, with the log
+# in CORPUS_DIR/log-TARGET, when CORPUS_DIR is set), with the dictionary tests/fuzz/csv.dict (csv) or
+# tests/fuzz/handout.dict (the others), inputs up to 64 KB, a 10 s timeout
 # per input and RSS_MB of memory (default 512; use 256 for the render limit
 # check).  Fails if any target crashes, hangs, leaks or trips a sanitizer;
 # the input that did it is kept in BUILD_DIR/fuzz-artifacts/ and should
@@ -11,6 +13,9 @@
 #
 #   sh tests/fuzz/run_smoke.sh build-fuzz 30
 #   RSS_MB=256 sh tests/fuzz/run_smoke.sh build-fuzz 300 render
+#
+# Targets: load layout inline render csv mime (default: all).  The long
+# campaign of tests/fuzz/CAMPAIGN.md is run_campaign.sh, which calls this.
 #
 # (ASan's own caches make a long fuzz_render session creep up by ~100 MB over
 # 20 000 runs; keep 256 MB checks to a few minutes, or replay the corpus
@@ -21,7 +26,7 @@ set -u
 build=${1:?usage: run_smoke.sh BUILD_DIR [SECONDS] [TARGET...]}
 secs=${2:-30}
 [ $# -gt 2 ] && shift 2 || set --
-targets=${*:-load layout inline render}
+targets=${*:-load layout inline render csv mime}
 rss=${RSS_MB:-512}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "$build" && pwd) || exit 2
@@ -39,6 +44,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 seeds() { # TARGET CORPUS_DIR
   case $1 in
   layout) cp "$src"/layouts/*.yaml "$src"/tests/bad/layout-*.yaml "$2"/ ;;
+  csv) cp "$src"/tests/patients/*.csv "$src"/tests/bad-csv/*.csv "$2"/ ;;
+  mime) cp "$src"/tests/fuzz/seeds/mime-* "$2"/ ;;
   inline) # the text of real handouts, and the markup cases of the corpus
     cp "$src"/handouts/*.yaml "$src"/handouts/common/*.yaml "$2"/
     for f in "$src"/tests/bad/inline-*.yaml "$src"/tests/bad/*markup*.yaml; do
@@ -65,22 +72,25 @@ for t in $targets; do
     fail=1
     continue
   fi
-  corpus="$tmp/corpus-$t"
+  corpus="${CORPUS_DIR:-$tmp}/corpus-$t"
+  log="${CORPUS_DIR:-$tmp}/log-$t"
   mkdir -p "$corpus"
   seeds "$t" "$corpus"
-  echo "== fuzz_$t: ${secs}s, $(ls "$corpus" | wc -l) seeds, rss ${rss} MB"
+  case $t in csv) dict="$src/tests/fuzz/csv.dict" ;;
+             *) dict="$src/tests/fuzz/handout.dict" ;; esac
+  echo "== fuzz_$t: ${secs}s, $(ls "$corpus" | wc -l) inputs, rss ${rss} MB"
   # shellcheck disable=SC2086
   "$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 \
     -rss_limit_mb="$rss" -malloc_limit_mb="$rss" \
-    -dict="$src/tests/fuzz/handout.dict" -print_final_stats=1 \
-    -artifact_prefix="$art/$t-" ${FUZZ_ARGS:-} "$corpus" >"$tmp/log-$t" 2>&1
+    -dict="$dict" -print_final_stats=1 \
+    -artifact_prefix="$art/$t-" ${FUZZ_ARGS:-} "$corpus" >"$log" 2>&1
   rc=$?
-  grep -E '^#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb' \
-    "$tmp/log-$t" | tail -4
+  grep -E '^#[0-9]+.*(DONE|pulse)' "$log" | tail -1
+  grep -E '^stat::' "$log"
   if [ $rc -ne 0 ]; then
     echo "FAIL: fuzz_$t exited with $rc; log:"
-    grep -E 'ERROR|SUMMARY|Test unit written|runtime error|==[0-9]+==' "$tmp/log-$t" | head -20
-    cp "$tmp/log-$t" "$art/$t.log"
+    grep -E 'ERROR|SUMMARY|Test unit written|runtime error|==[0-9]+==' "$log" | head -20
+    cp "$log" "$art/$t.log"
     echo "(full log in $art/$t.log)"
     fail=1
   else

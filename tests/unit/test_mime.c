@@ -263,6 +263,12 @@ static void test_header_pieces(void) {
   STR_EQ(buf, "Tue, 03 Mar 2026 18:04:05 +0000", "2026 date");
   mime_date(951782400, buf); /* 2000-02-29 */
   STR_EQ(buf, "Tue, 29 Feb 2000 00:00:00 +0000", "leap day");
+  mime_date(MIME_DATE_MAX, buf);
+  STR_EQ(buf, "Fri, 31 Dec 9999 23:59:59 +0000", "the last date");
+  mime_date(MIME_DATE_MAX + 1000, buf);
+  STR_EQ(buf, "Fri, 31 Dec 9999 23:59:59 +0000", "a later date is clamped");
+  mime_date(MIME_DATE_MIN, buf);
+  STR_EQ(buf, "Mon, 01 Jan 1900 00:00:00 +0000", "the first date");
 
   char a[320], b[320], c[320];
   mime_message_id("A1", SHA_A, "x@Demo.Example.ORG", a, sizeof a);
@@ -495,6 +501,13 @@ static void test_refusals(void) {
   m.to_name = NULL;
   m.phone_24h = NULL;
   OK(build_fails(&m, NULL), "missing phone refused");
+  m.phone_24h = "020 7946 0000";
+  m.date = MIME_DATE_MAX + 1;
+  OK(build_fails(&m, &out), "a date after 9999 refused");
+  OK(out && strstr(out, "1900 to 9999"), "says which years: %s", out);
+  free(out);
+  m.date = MIME_DATE_MIN - 1;
+  OK(build_fails(&m, NULL), "a date before 1900 refused");
 }
 
 /* ---- spool ------------------------------------------------------------- */
