@@ -1,21 +1,22 @@
 /*
  * render: the page model (page.h) to PDF bytes with libharu 2.3.0.
  *
- * This is the only file that includes hpdf.h and libharu's internal headers
- * (hpdf_doc.h, hpdf_pages.h, hpdf_objects.h, hpdf_fontdef.h, hpdf_streams.h).
- * What the public API cannot do is done through those exported internals,
- * for the reasons measured in LIBHARU.md:
+ * This file and render_write.c (the writer, render_write.h) are the only
+ * ones that include hpdf.h and libharu's internal headers (hpdf_doc.h,
+ * hpdf_pages.h, hpdf_objects.h, hpdf_streams.h).  libharu holds the object
+ * graph (pages, resources, outlines, annotations); what its public API
+ * cannot do is done through those exported internals, for the reasons
+ * measured in LIBHARU.md:
  *
- *   - fonts: each face is subset to the code points the document draws
- *     (font_subset, hb-subset) and the bytes are loaded from memory
- *     (HPDF_MemStream_New + HPDF_TTFontDef_Load + HPDF_Doc_RegisterFontDef),
- *     then used as a UTF-8 Type0 font (Identity-H, CID = Unicode).  The
- *     subset tag is derived from the subset bytes, so it is stable across
- *     runs and differs between different subsets (print shops merge files).
- *     libharu looks fonts up by PostScript name and silently returns the
- *     first of two with the same name: faces loaded from the same file share
- *     one subset, and a second file with a clashing name gets a distinct
- *     lookup key (fontdef->base_font; the PDF /BaseFont is unaffected).
+ *   - fonts: built here, not by libharu.  Each face is subset to the code
+ *     points the document draws (font_subset, hb-subset) and embedded as a
+ *     Type0 font over a CIDFontType2 whose CIDs are the subset's glyph IDs
+ *     (/CIDToGIDMap /Identity), with /W from the advances layout used and a
+ *     /ToUnicode CMap per font.  The subset tag is derived from the subset
+ *     bytes, so it is stable across runs and differs between different
+ *     subsets (print shops merge files).  Faces loaded from the same file
+ *     share one subset.  Subsets, images and QR codes are kept between
+ *     documents in the caller's render_cache (render.h).
  *   - text: one TJ array per line written into the page's content stream
  *     (((HPDF_PageAttr)page->attr)->stream), carrying kerning and the
  *     justification space on each interword space.  Tw does nothing for
@@ -35,7 +36,7 @@
  * Order of work: collect the code points each face draws; load the subset
  * fonts; create every StructElem (so marked content can point at them);
  * draw the pages op by op, assigning MCIDs; build the /K arrays, parent tree
- * and catalog entries; outlines and info; save to a memory stream.
+ * and catalog entries; outlines and info; write the file (render_write).
  *
  * Units: page.h lengths are hu (1/100000 pt), printed as points with five
  * decimals; font sizes are cpt (1/100 pt); glyph advances and kerning are
