@@ -20,7 +20,9 @@
  * objects; QR decode; error paths.  Prints CPU ms per render and sizes.
  */
 #define _GNU_SOURCE /* memmem */
+#include <fcntl.h>
 #include <locale.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -652,6 +654,51 @@ static void test_errors(void) {
   cap_close(&c);
 }
 
+/* A render cache changes nothing in the output, and an image file changed
+ * on disk is read again (its identity, not its path, keys the cache). */
+static void test_cache(void) {
+  struct render_cache *rc = render_cache_new();
+  struct diag d;
+  diag_init(&d, stderr);
+  char *img = tmpname("cached.png");
+  char *src = arena_printf(A, "%s/tests/images/rgba8.png", root);
+  size_t slen = 0;
+  char *bytes = read_file(src, 1u << 20, &slen);
+  OK(bytes && write_file(img, bytes, slen), "copy %s", src);
+  free(bytes);
+  struct pg_doc *pg = build_doc();
+  pg->pages[0].ops[4].path = img;
+
+  size_t l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+  unsigned char *plain = render_pdf(pg, &fs, NULL, &d, &l0);
+  unsigned char *first = render_pdf(pg, &fs, rc, &d, &l1);  /* fills it */
+  unsigned char *second = render_pdf(pg, &fs, rc, &d, &l2); /* hits */
+  OK(plain && first && second && l0 == l1 && l1 == l2 &&
+         memcmp(plain, first, l0) == 0 && memcmp(first, second, l0) == 0,
+     "with and without the cache, the same bytes (%zu %zu %zu)", l0, l1, l2);
+
+  /* the same path, other pixels, a later mtime */
+  char *gray = arena_printf(A, "%s/tests/images/gray8.png", root);
+  bytes = read_file(gray, 1u << 20, &slen);
+  struct timespec later[2] = {{.tv_sec = 2000000000}, {.tv_sec = 2000000000}};
+  OK(bytes && write_file(img, bytes, slen) && utimensat(AT_FDCWD, img, later, 0) == 0,
+     "replace %s", img);
+  free(bytes);
+  unsigned char *changed = render_pdf(pg, &fs, rc, &d, &l3);
+  size_t l4 = 0;
+  unsigned char *fresh = render_pdf(pg, &fs, NULL, &d, &l4);
+  OK(changed && fresh && l3 == l4 && memcmp(changed, fresh, l3) == 0 &&
+         (l3 != l0 || memcmp(changed, plain, l3) != 0),
+     "a changed image file is embedded anew");
+  free(plain);
+  free(first);
+  free(second);
+  free(changed);
+  free(fresh);
+  remove(img);
+  render_cache_free(rc);
+}
+
 /* The same face twice in one fontset (regular == bold file): one font. */
 static void test_shared_face(void) {
   struct pagedef pd = {.font_regular = "DejaVuSans.ttf",
@@ -751,6 +798,7 @@ int main(int argc, char **argv) {
   }
   test_document();
   test_errors();
+  test_cache();
   test_shared_face();
   test_ps_name_clash();
   fontset_free(&fs);
