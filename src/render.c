@@ -141,7 +141,8 @@ struct doc_image {
 struct embed_subset {
   char *path;           /* font_file() */
   uint64_t *used;       /* [CP_WORDS]: the code points */
-  uint16_t *gids;       /* the subset's glyph per code point, ascending */
+  uint16_t *gid_of;     /* [65536]: code point -> the subset's glyph */
+  struct glyph_use *by_gid; /* the n drawn glyphs, by glyph ID */
   size_t n;
   struct strbuf file_z; /* the subset, deflated */
   size_t file_len;      /* its length before (/Length1) */
@@ -159,7 +160,7 @@ struct render_cache {
   size_t nqrs, capqrs;
 };
 #define RENDER_CACHE_IMAGES 64 /* then the cache is emptied and refilled */
-#define RENDER_CACHE_SUBSETS 32 /* likewise */
+#define RENDER_CACHE_SUBSETS 32 /* emptied before a document that could overflow it */
 #define RENDER_CACHE_QRS 64     /* likewise */
 
 /* A QR code's modules: encoding one is a twentieth of a leaflet, and a
@@ -181,7 +182,8 @@ struct rctx {
   /* fonts, by fontset index */
   uint64_t (*used)[CP_WORDS]; /* code points drawn per face */
   HPDF_Font font[FONTSET_MAX]; /* Type0 dicts; faces of one file share */
-  uint16_t *gid[FONTSET_MAX];   /* [65536] code point -> subset glyph */
+  const uint16_t *gid[FONTSET_MAX]; /* [65536] code point -> subset glyph,
+                                       the render cache's */
 
   /* pages and structure */
   HPDF_Page *pages;
@@ -648,7 +650,8 @@ static HPDF_Dict embed_font(struct rctx *c, const struct font *f,
 static void embed_subset_free(struct embed_subset *e) {
   free(e->path);
   free(e->used);
-  free(e->gids);
+  free(e->gid_of);
+  free(e->by_gid);
   strbuf_free(&e->file_z);
   strbuf_free(&e->tounicode_z);
 }
@@ -661,18 +664,21 @@ static bool make_subset(struct rctx *c, const struct font *f,
   for (uint32_t w = 0; w < CP_WORDS; w++)
     for (uint64_t bits = used[w]; bits; bits &= bits - 1)
       *VEC_PUSH(cps, e->n, cap) = w * 64 + (uint32_t)__builtin_ctzll(bits);
-  e->gids = xcalloc(e->n + 1, sizeof *e->gids);
-  unsigned char *bytes = font_subset(f, cps, e->n, e->gids, &e->file_len);
+  uint16_t *gids = xcalloc(e->n + 1, sizeof *gids);
+  unsigned char *bytes = font_subset(f, cps, e->n, gids, &e->file_len);
   bool ok = bytes != NULL || fail_msg(c, "cannot subset font ", font_file(f));
-  for (size_t i = 0; ok && i < e->n; i++)
-    if (e->gids[i] == 0)
+  e->gid_of = xcalloc(65536, sizeof *e->gid_of);
+  e->by_gid = xcalloc(e->n + 1, sizeof *e->by_gid);
+  for (size_t i = 0; ok && i < e->n; i++) {
+    if (gids[i] == 0)
       ok = fail_msg(c, "internal error: no glyph in the subset of ",
                     font_file(f));
-  struct glyph_use *g = xcalloc(e->n + 1, sizeof *g);
-  for (size_t i = 0; i < e->n; i++) g[i] = (struct glyph_use){e->gids[i], cps[i]};
-  qsort(g, e->n, sizeof *g, by_gid);
+    e->gid_of[cps[i]] = gids[i]; /* cps are BMP: CP_WORDS */
+    e->by_gid[i] = (struct glyph_use){gids[i], cps[i]};
+  }
+  qsort(e->by_gid, e->n, sizeof *e->by_gid, by_gid);
   struct strbuf cmap = {0};
-  tounicode_cmap(&cmap, g, e->n);
+  tounicode_cmap(&cmap, e->by_gid, e->n);
   if (ok) {
     subset_tag(bytes, e->file_len, e->tag);
     ok = (render_deflate(bytes, e->file_len, RENDER_DEFLATE_LEVEL,
@@ -682,7 +688,7 @@ static bool make_subset(struct rctx *c, const struct font *f,
          fail_msg(c, "cannot compress font ", font_file(f));
   }
   strbuf_free(&cmap);
-  free(g);
+  free(gids);
   free(cps);
   free(bytes);
   return ok;
@@ -707,11 +713,6 @@ static const struct embed_subset *subset_get(struct rctx *c, int face) {
   fresh.path = xstrdup(font_file(f));
   fresh.used = xmalloc(CP_WORDS * sizeof *used);
   memcpy(fresh.used, used, CP_WORDS * sizeof *used);
-  if (rc->nsubsets == RENDER_CACHE_SUBSETS) {
-    for (size_t i = 0; i < rc->nsubsets; i++)
-      embed_subset_free(&rc->subsets[i]);
-    rc->nsubsets = 0;
-  }
   struct embed_subset *e = VEC_PUSH(rc->subsets, rc->nsubsets, rc->capsubsets);
   *e = fresh;
   return e;
@@ -723,18 +724,8 @@ static bool load_face(struct rctx *c, int face) {
   snprintf(step, sizeof step, "embedding font %s", font_file(f));
   const struct embed_subset *sub = subset_get(c, face);
   if (!sub) return false;
-  struct glyph_use *g = xcalloc(sub->n + 1, sizeof *g);
-  c->gid[face] = xcalloc(65536, sizeof **c->gid);
-  size_t k = 0;
-  for (uint32_t w = 0; w < CP_WORDS; w++)
-    for (uint64_t bits = sub->used[w]; bits && k < sub->n; bits &= bits - 1, k++) {
-      uint32_t cp = w * 64 + (uint32_t)__builtin_ctzll(bits);
-      c->gid[face][cp] = sub->gids[k];
-      g[k] = (struct glyph_use){sub->gids[k], cp};
-    }
-  qsort(g, sub->n, sizeof *g, by_gid);
-  c->font[face] = embed_font(c, f, sub, g, sub->n, step);
-  free(g);
+  c->gid[face] = sub->gid_of; /* the cache's: see load_fonts */
+  c->font[face] = embed_font(c, f, sub, sub->by_gid, sub->n, step);
   return c->font[face] != NULL;
 }
 
@@ -747,6 +738,14 @@ static bool empty_set(const uint64_t *set) {
 /* Faces from the same file share one subset (the union of their code
  * points) and one libharu font. */
 static bool load_fonts(struct rctx *c) {
+  /* the cache is emptied here, never while a document holds its entries'
+   * glyph tables (c->gid) */
+  struct render_cache *rc = c->cache;
+  if (rc->nsubsets + FONTSET_MAX > RENDER_CACHE_SUBSETS) {
+    for (size_t i = 0; i < rc->nsubsets; i++)
+      embed_subset_free(&rc->subsets[i]);
+    rc->nsubsets = 0;
+  }
   int owner[FONTSET_MAX];
   for (int i = 0; i < c->fs->nfaces; i++) {
     owner[i] = i;
@@ -1646,11 +1645,6 @@ unsigned char *render_pdf(const struct pg_doc *pg, struct fontset *fs,
   free(c.pages);
   free(c.used);
   free(c.images);
-  for (int i = 0; i < FONTSET_MAX; i++) {
-    bool shared = false;
-    for (int j = 0; j < i; j++) shared = shared || c.gid[j] == c.gid[i];
-    if (!shared) free(c.gid[i]);
-  }
   if (c.cache != cache) render_cache_free(c.cache);
   strbuf_free(&c.buf);
   if (!out) *len_out = 0;
