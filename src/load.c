@@ -1157,7 +1157,7 @@ static void parse_block(struct loader *L, const struct yr_node *v,
       bk++;
     if (bk == BK__MAX) {
       static const char *const when_key[] = {"when"};
-      if (any_known && yr_suggest(k->str, when_key, 1))
+      if (any_known && nearest_name(k->str, when_key, 1))
         diag_error(L->yr.d, k->pos, "unknown key '%s' (did you mean 'when'?)",
                    k->str);
       else

@@ -213,23 +213,6 @@ static void names_free(struct names *ns) {
   free(ns->v);
 }
 
-/* The nearest of names for a "did you mean" (yamlread's thresholds), or
- * NULL. */
-static const char *suggest(const char *word, const char *const *names,
-                           size_t n) {
-  size_t wl = strlen(word);
-  int limit = wl <= 3 ? 1 : wl <= 6 ? 2 : 3, best_d = limit + 1;
-  const char *best = NULL;
-  for (size_t i = 0; i < n; i++) {
-    int dist = edit_distance(word, names[i]);
-    if (dist < best_d) {
-      best_d = dist;
-      best = names[i];
-    }
-  }
-  return best;
-}
-
 static char *join_names(struct arena *a, const char *const *names, size_t n) {
   struct strbuf b = {0};
   for (size_t i = 0; i < n; i++) {
@@ -336,7 +319,7 @@ static bool check_header(struct ploader *L) {
                    : name[k] == ' ' || name[k] == '-' ? '_'
                                                       : name[k];
       lower[k] = '\0';
-      const char *s = suggest(lower, names, PF__MAX);
+      const char *s = nearest_name(lower, names, PF__MAX);
       if (s) {
         diag_error(L->d, fl->pos, "unknown column '%s' (did you mean '%s'?)",
                    name, s);
@@ -469,7 +452,7 @@ static void unknown_name(struct ploader *L, struct src_pos pos,
               what, dir);
     return;
   }
-  const char *s = suggest(v, (const char *const *)ns->v, ns->n);
+  const char *s = nearest_name(v, (const char *const *)ns->v, ns->n);
   if (s)
     row_error(L, pos, "unknown %s '%s' (did you mean '%s'?)", what, v, s);
   else

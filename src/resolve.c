@@ -76,17 +76,12 @@ static const char *patient_value(struct resolver *r, const char *name,
     const char *names[NELEM(patient_vars)];
     for (size_t k = 0; k < NELEM(patient_vars); k++)
       names[k] = patient_field_name(patient_vars[k]);
-    int best = -1, best_d = strlen(field) <= 6 ? 3 : 4;
-    for (size_t k = 0; k < NELEM(names); k++) {
-      int dist = edit_distance(field, names[k]);
-      if (dist < best_d)
-        best_d = dist, best = (int)k;
-    }
+    const char *best = nearest_name(field, names, NELEM(names));
     r->ok = false;
-    if (best >= 0)
+    if (best)
       diag_error(r->d, pos,
                  "unknown variable '%s'%s (did you mean 'patient.%s'?)", name,
-                 where, names[best]);
+                 where, best);
     else
       diag_error(r->d, pos, "unknown variable '%s'%s (expected one of: %s)",
                  name, where, patient_var_list(r));

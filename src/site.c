@@ -418,7 +418,7 @@ const char *site_suggest(const struct site *s, const char *name) {
   size_t n = s->nvars < NELEM(names) ? s->nvars : NELEM(names);
   for (size_t i = 0; i < n; i++)
     names[i] = s->vars[i].name;
-  const char *best = yr_suggest(name, names, n);
+  const char *best = nearest_name(name, names, n);
   if (best)
     return best;
   /* "phone_24h" or "car_t.carer_days" without the "clinic." */

@@ -98,5 +98,11 @@ bool parse_decimal(const char *s, double *out);
 bool format_long_date(const char *iso, char *buf, size_t size);
 /* Levenshtein distance, for "did you mean" suggestions. */
 int edit_distance(const char *a, const char *b);
+/* The "did you mean" candidate for word among names[] (lower case), or
+ * NULL: the nearest by edit distance, word lowercased, a swap of two
+ * neighbouring letters counting as one edit, within 1 edit for words of up
+ * to 3 letters, 2 up to 6, else 3. */
+const char *nearest_name(const char *word, const char *const *names,
+                         size_t nnames);
 
 #endif

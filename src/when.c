@@ -73,21 +73,6 @@ static bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static const char *nearest(const char *word, const char *const *names,
-                           size_t n) {
-  size_t wl = strlen(word);
-  int limit = wl <= 3 ? 1 : wl <= 6 ? 2 : 3, best_d = limit + 1;
-  const char *best = NULL;
-  for (size_t i = 0; i < n; i++) {
-    int dist = edit_distance(word, names[i]);
-    if (dist < best_d) {
-      best_d = dist;
-      best = names[i];
-    }
-  }
-  return best;
-}
-
 static const char *testable_list(struct arena *a) {
   struct strbuf b = {0};
   for (size_t i = 0; i < NELEM(testable); i++) {
@@ -178,7 +163,7 @@ const struct doc_when *when_parse(struct arena *arena, const char *text,
     const char *names[NELEM(testable)];
     for (size_t i = 0; i < NELEM(testable); i++)
       names[i] = patient_field_name(testable[i].field);
-    const char *s = nearest(fname, names, NELEM(names));
+    const char *s = nearest_name(fname, names, NELEM(names));
     if (f != PF__MAX)
       diag_error(d, pos_at(&P, fw.off),
                  "patient field '%s' cannot be tested in a condition "
@@ -239,7 +224,7 @@ const struct doc_when *when_parse(struct arena *arena, const char *text,
   } else {
     static const char *const ops[] = {"is", "contains"};
     const char *op = word_str(&P, &w[1]);
-    const char *s = nearest(op, ops, NELEM(ops));
+    const char *s = nearest_name(op, ops, NELEM(ops));
     if (s)
       diag_error(d, pos_at(&P, w[1].off),
                  "unknown operator '%s' (did you mean '%s'?)", op, s);

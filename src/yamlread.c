@@ -1017,49 +1017,10 @@ const struct yr_node *yr_get(const struct yr_node *map, const char *key) {
   return NULL;
 }
 
-static void lower_copy(char *dst, const char *src, size_t size) {
-  size_t i = 0;
-  for (; src[i] && i + 1 < size; i++)
-    dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] + 32) : src[i];
-  dst[i] = '\0';
-}
-
-const char *yr_suggest(const char *word, const char *const *names,
-                       size_t nnames) {
-  char w[80];
-  lower_copy(w, word, sizeof w);
-  size_t wl = strlen(w);
-  int limit = wl <= 3 ? 1 : wl <= 6 ? 2 : 3;
-  const char *best = NULL;
-  int bestd = limit + 1;
-  for (size_t i = 0; i < nnames; i++) {
-    int dist = edit_distance(w, names[i]);
-    /* a transposition ("titel") counts as one edit, not two */
-    size_t nl = strlen(names[i]);
-    if (nl == wl) {
-      size_t diff = 0, first = 0;
-      for (size_t k = 0; k < wl; k++)
-        if (w[k] != names[i][k]) {
-          if (!diff)
-            first = k;
-          diff++;
-        }
-      if (diff == 2 && first + 1 < wl && w[first] == names[i][first + 1] &&
-          w[first + 1] == names[i][first])
-        dist = 1;
-    }
-    if (dist < bestd) {
-      bestd = dist;
-      best = names[i];
-    }
-  }
-  return best;
-}
-
 const char *yr_unknown_key(struct diag *d, const struct yr_node *key,
                            const char *what, const char *const *names,
                            size_t nnames) {
-  const char *s = yr_suggest(key->str, names, nnames);
+  const char *s = nearest_name(key->str, names, nnames);
   if (s) {
     diag_error(d, key->pos, "unknown %s '%s' (did you mean '%s'?)", what,
                key->str, s);

@@ -159,10 +159,6 @@ const char *yr_unknown_key(struct diag *d, const struct yr_node *key,
                            const char *what, const char *const *names,
                            size_t nnames);
 
-/* The best "did you mean" candidate for word among names[], or NULL. */
-const char *yr_suggest(const char *word, const char *const *names,
-                       size_t nnames);
-
 /* ---- typed readers shared by every loader (handouts, layouts, sites) ----
  * A loader's context struct must begin with struct yr_ctx, so that the
  * shared handlers below can be put in its yr_field tables. */

@@ -270,12 +270,12 @@ static void test_yamlread_errors(void) {
 static void test_suggest(void) {
   static const char *const names[] = {"title", "subtitle", "sources",
                                       "review_by"};
-  STR_EQ(yr_suggest("titel", names, 4), "title", "transposition");
-  STR_EQ(yr_suggest("Title", names, 4), "title", "case");
-  STR_EQ(yr_suggest("source", names, 4), "sources", "missing letter");
-  STR_EQ(yr_suggest("reviewby", names, 4), "review_by", "missing _");
-  OK(yr_suggest("colour", names, 4) == NULL, "nothing close");
-  OK(yr_suggest("x", names, 4) == NULL, "short word");
+  STR_EQ(nearest_name("titel", names, 4), "title", "transposition");
+  STR_EQ(nearest_name("Title", names, 4), "title", "case");
+  STR_EQ(nearest_name("source", names, 4), "sources", "missing letter");
+  STR_EQ(nearest_name("reviewby", names, 4), "review_by", "missing _");
+  OK(nearest_name("colour", names, 4) == NULL, "nothing close");
+  OK(nearest_name("x", names, 4) == NULL, "short word");
 }
 
 /* ---- load_handout ----------------------------------------------------------
