@@ -347,29 +347,11 @@ static bool get_url(struct loader *L, const struct yr_node *k,
   return true;
 }
 
-static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static bool valid_date(const char *s) {
-  for (int i = 0; i < 10; i++) {
-    bool dash = i == 4 || i == 7;
-    if (dash ? s[i] != '-' : !(s[i] >= '0' && s[i] <= '9'))
-      return false;
-  }
-  if (s[10])
-    return false;
-  int y = atoi(s), m = atoi(s + 5), dd = atoi(s + 8);
-  static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || dd < 1)
-    return false;
-  int max = mdays[m - 1] + (m == 2 && leap(y));
-  return dd <= max;
-}
-
 static bool get_date(struct loader *L, const struct yr_node *k,
                      const struct yr_node *v, const char **out) {
   if (!get_text(L, k, v, out))
     return false;
-  if (!valid_date(*out)) {
+  if (!iso_date_valid(*out)) {
     diag_error(L->yr.d, v->pos,
                "bad date '%s' (expected a real date as YYYY-MM-DD)", v->str);
     *out = NULL;

@@ -96,23 +96,6 @@ const char *patient_field_value(const struct patient *p, enum patient_field f) {
 /* ---- small checks ---------------------------------------------------------
  */
 
-static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-bool patients_valid_date(const char *s) {
-  for (int i = 0; i < 10; i++) {
-    bool dash = i == 4 || i == 7;
-    if (dash ? s[i] != '-' : !(s[i] >= '0' && s[i] <= '9'))
-      return false;
-  }
-  if (s[10])
-    return false;
-  int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1 || m < 1 || m > 12 || d < 1)
-    return false;
-  return d <= mdays[m - 1] + (m == 2 && leap(y));
-}
-
 static bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9');
@@ -500,7 +483,7 @@ static void check_field(struct ploader *L, const struct csv_row *row,
     break;
   case PF_START_DATE:
   case PF_DATE_OF_BIRTH:
-    if (!patients_valid_date(v))
+    if (!iso_date_valid(v))
       row_error(L, *pos,
                 "bad %s %s (expected a date written YYYY-MM-DD, such as "
                 "2026-12-01)",

@@ -152,7 +152,4 @@ const char *patient_field_value(const struct patient *p, enum patient_field f);
 /* The field called name (without "patient."), or PF__MAX. */
 enum patient_field patient_field_by_name(const char *name);
 
-/* True if s is a real calendar date written YYYY-MM-DD. */
-bool patients_valid_date(const char *s);
-
 #endif

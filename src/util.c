@@ -385,9 +385,27 @@ static const char *const month_names[12] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
 
+static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+bool iso_date_valid(const char *s) {
+  for (int i = 0; i < 10; i++) {
+    bool dash = i == 4 || i == 7;
+    if (dash ? s[i] != '-' : !(s[i] >= '0' && s[i] <= '9'))
+      return false;
+  }
+  if (s[10])
+    return false;
+  int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1 || m < 1 || m > 12 || d < 1)
+    return false;
+  return d <= mdays[m - 1] + (m == 2 && leap(y));
+}
+
 bool format_long_date(const char *iso, char *buf, size_t size) {
   int y, m, d;
-  if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12)
+  if (!iso || !iso_date_valid(iso) ||
+      sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3)
     return false;
   snprintf(buf, size, "%d %s %d", d, month_names[m - 1], y);
   return true;

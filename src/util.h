@@ -94,6 +94,8 @@ char *read_file(const char *path, size_t max_bytes, size_t *len_out);
 /* Locale-independent decimal parse of the whole string s ("12", "-3.5").
  * Returns false if s is not a plain decimal number. */
 bool parse_decimal(const char *s, double *out);
+/* Whether s is a calendar date written YYYY-MM-DD (year 0001 to 9999). */
+bool iso_date_valid(const char *s);
 /* "2026-11-01" -> "1 November 2026" into buf; false if iso is not a date. */
 bool format_long_date(const char *iso, char *buf, size_t size);
 /* Levenshtein distance, for "did you mean" suggestions. */

@@ -66,8 +66,8 @@ static void check_patient(const struct patient_list *list,
   FUZZ_CHECK(p->layout_given && *p->layout_given);
   FUZZ_CHECK(strcmp(p->layout, p->large_print ? PATIENTS_LARGE_PRINT
                                               : p->layout_given) == 0);
-  FUZZ_CHECK(!p->start_date || patients_valid_date(p->start_date));
-  FUZZ_CHECK(!p->date_of_birth || patients_valid_date(p->date_of_birth));
+  FUZZ_CHECK(!p->start_date || iso_date_valid(p->start_date));
+  FUZZ_CHECK(!p->date_of_birth || iso_date_valid(p->date_of_birth));
   FUZZ_CHECK(p->row >= 1 && p->pos.line >= 2 && p->pos.file == list->path);
 }
 

@@ -280,10 +280,10 @@ static void test_values(void) {
   INT_EQ(pl.nbad, 1, "65 skipped");
   patients_free(&pl);
 
-  OK(patients_valid_date("2000-02-29"), "2000 is a leap year");
-  OK(!patients_valid_date("1900-02-29"), "1900 is not");
-  OK(!patients_valid_date("2026-1-01"), "two-digit month");
-  OK(!patients_valid_date("2026-01-01x"), "nothing after");
+  OK(iso_date_valid("2000-02-29"), "2000 is a leap year");
+  OK(!iso_date_valid("1900-02-29"), "1900 is not");
+  OK(!iso_date_valid("2026-1-01"), "two-digit month");
+  OK(!iso_date_valid("2026-01-01x"), "nothing after");
 }
 
 static void test_file_errors(void) {
