@@ -525,18 +525,7 @@ static bool h_expansion(void *ctx, void *dst, const struct yr_node *k,
 static bool h_id(void *ctx, void *dst, const struct yr_node *k,
                  const struct yr_node *v) {
   struct loader *L = ctx;
-  if (!get_text(L, k, v, dst))
-    return false;
-  for (const char *p = v->str; *p; p++) {
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-      diag_error(L->yr.d, v->pos,
-                 "bad id '%s' (expected lowercase letters, digits and '-', "
-                 "like lung-cancer)",
-                 v->str);
-      return false;
-    }
-  }
-  return true;
+  return yr_id(&L->yr, k, v, dst, "lung-cancer");
 }
 
 static bool h_language(void *ctx, void *dst, const struct yr_node *k,

@@ -88,18 +88,7 @@ static const struct {
 static bool h_id(void *ctx, void *dst, const struct yr_node *k,
                  const struct yr_node *v) {
   struct sloader *L = ctx;
-  if (!yr_text(&L->yr, k, v, dst))
-    return false;
-  for (const char *p = v->str; *p; p++) {
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-      diag_error(L->yr.d, v->pos,
-                 "bad id '%s' (expected lowercase letters, digits and '-', "
-                 "like demo)",
-                 v->str);
-      return false;
-    }
-  }
-  return true;
+  return yr_id(&L->yr, k, v, dst, "demo");
 }
 
 static bool h_phone(void *ctx, void *dst, const struct yr_node *k,

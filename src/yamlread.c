@@ -1116,6 +1116,22 @@ bool yr_text(struct yr_ctx *ctx, const struct yr_node *k,
   return true;
 }
 
+bool yr_id(struct yr_ctx *ctx, const struct yr_node *k,
+           const struct yr_node *v, const char **out, const char *example) {
+  if (!yr_text(ctx, k, v, out))
+    return false;
+  for (const char *p = v->str; *p; p++) {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
+      diag_error(ctx->d, v->pos,
+                 "bad id '%s' (expected lowercase letters, digits and '-', "
+                 "like %s)",
+                 v->str, example);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool yr_h_text(void *ctx, void *dst, const struct yr_node *k, const struct yr_node *v) {
   return yr_text(ctx, k, v, dst);
 }

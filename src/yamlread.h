@@ -171,6 +171,10 @@ struct yr_ctx {
  * text)" otherwise. */
 bool yr_text(struct yr_ctx *ctx, const struct yr_node *k,
              const struct yr_node *v, const char **out);
+/* An id: yr_text, then only lowercase letters, digits and '-'; the error
+ * names example ("like demo") as the expected form. */
+bool yr_id(struct yr_ctx *ctx, const struct yr_node *k,
+           const struct yr_node *v, const char **out, const char *example);
 /* yr_field handlers: dst is a const char * (text), a bool (true|false
  * only, as the schema says: yes/no/on/off are refused), or a const struct
  * yr_node * kept for checks after the dispatch. */
