@@ -196,7 +196,7 @@ struct job_state {
   struct layout_res own;        /* used when there is no cache */
   const struct layout_res *lay; /* own, or an entry of the cache */
   struct arena *arena;
-  unsigned char *raw, *pdf;
+  unsigned char *pdf; /* finished as render wrote it (render_write.h) */
 };
 
 static void job_state_free(struct job_state *s) {
@@ -204,7 +204,6 @@ static void job_state_free(struct job_state *s) {
   site_free(s->own_site);
   layout_res_free(&s->own);
   arena_free(s->arena);
-  free(s->raw);
   free(s->pdf);
 }
 
@@ -319,13 +318,10 @@ enum job_status job_run(const struct job *job, const struct job_paths *paths,
     status = JOB_OK;
     goto out;
   }
-  size_t raw_len, len;
-  s.raw = render_pdf(&pg, fs, cache ? cache->render : NULL, d, &raw_len);
-  if (!s.raw) goto out;
+  size_t len;
+  s.pdf = render_pdf(&pg, fs, cache ? cache->render : NULL, d, &len);
+  if (!s.pdf) goto out;
   phase(&pc, "render");
-  s.pdf = s.raw; /* finished as written: see render_write.h */
-  s.raw = NULL;
-  len = raw_len;
   if (job->result) {
     job->result->pages = (int)pg.npages;
     job->result->bytes = len;
